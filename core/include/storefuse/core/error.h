@@ -1,0 +1,46 @@
+// Errors that tell the user what went wrong, where, and how to fix it.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace storefuse {
+
+// The kind decides the process exit code: usage and config errors exit 2,
+// everything else exits 1 (see exit_code()).
+enum class ErrorKind {
+  Usage,        // bad command line
+  Config,       // bad YAML or --set value
+  Data,         // bad dataset or input file contents
+  Io,           // file system: missing, unreadable, unwritable
+  Model,        // bad model, checkpoint or ONNX file
+  Unsupported,  // valid input that storefuse does not handle
+  Runtime,      // anything else that fails while running
+};
+
+const char* to_string(ErrorKind kind);
+
+class Error : public std::runtime_error {
+ public:
+  // what: the problem; where: file:line, dataset name, node name...;
+  // fix: what the user can do about it. `where` and `fix` may be empty.
+  Error(ErrorKind kind, std::string what, std::string where = {},
+        std::string fix = {});
+
+  ErrorKind kind() const { return kind_; }
+  const std::string& problem() const { return problem_; }
+  const std::string& where() const { return where_; }
+  const std::string& fix() const { return fix_; }
+  int exit_code() const;
+
+ private:
+  ErrorKind kind_;
+  std::string problem_, where_, fix_;
+};
+
+// Exit codes shared by both executables.
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+}  // namespace storefuse

@@ -1,0 +1,41 @@
+#include "storefuse/core/error.h"
+
+namespace storefuse {
+namespace {
+
+std::string format(const std::string& what, const std::string& where,
+                   const std::string& fix) {
+  std::string s = what;
+  if (!where.empty()) s += "\n  where: " + where;
+  if (!fix.empty()) s += "\n  fix:   " + fix;
+  return s;
+}
+
+}  // namespace
+
+const char* to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Usage: return "usage error";
+    case ErrorKind::Config: return "config error";
+    case ErrorKind::Data: return "data error";
+    case ErrorKind::Io: return "I/O error";
+    case ErrorKind::Model: return "model error";
+    case ErrorKind::Unsupported: return "unsupported";
+    case ErrorKind::Runtime: return "error";
+  }
+  return "error";
+}
+
+Error::Error(ErrorKind kind, std::string what, std::string where, std::string fix)
+    : std::runtime_error(format(what, where, fix)),
+      kind_(kind),
+      problem_(std::move(what)),
+      where_(std::move(where)),
+      fix_(std::move(fix)) {}
+
+int Error::exit_code() const {
+  return (kind_ == ErrorKind::Usage || kind_ == ErrorKind::Config) ? kExitUsage
+                                                                   : kExitFailure;
+}
+
+}  // namespace storefuse
