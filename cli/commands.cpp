@@ -2,8 +2,11 @@
 
 namespace storefuse::cli {
 
+int run_config(const std::vector<std::string>& args);
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      {"config", "show the resolved config (defaults < includes < file < --set)", run_config},
   };
   return list;
 }

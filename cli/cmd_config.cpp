@@ -1,0 +1,46 @@
+// storefuse config show: the resolved config, as a run would see it.
+#include <iostream>
+
+#include "command.h"
+#include "storefuse/core/config.h"
+#include "storefuse/core/error.h"
+
+namespace storefuse::cli {
+
+int run_config(const std::vector<std::string>& args) {
+  std::string usage = "show [--config FILE] [--set a.b=c ...] [--format yaml|json] [--origins]";
+  if (args.empty() || args[0] != "show") {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << "usage: storefuse config " << usage << "\n\n"
+                << "Prints the config resolved from configs/defaults.yaml, the file's\n"
+                << "includes, the file and the --set overrides.\n";
+      return kExitOk;
+    }
+    throw Error(ErrorKind::Usage, "expected a subcommand", "storefuse config",
+                "usage: storefuse config " + usage);
+  }
+  po::options_description opts("options");
+  opts.add_options()
+      ("config,c", po::value<std::string>()->default_value(""), "YAML config file (default: built-in defaults)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a key: --set optim.lr=3e-4 (repeatable)")
+      ("format", po::value<std::string>()->default_value("yaml"), "yaml or json")
+      ("origins", po::bool_switch(), "annotate each value with the file:line it came from");
+  po::variables_map vm;
+  if (!parse_args("config show", usage, opts, {args.begin() + 1, args.end()}, vm)) return kExitOk;
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  auto cfg = config::load(vm["config"].as<std::string>(), sets);
+  std::string format = vm["format"].as<std::string>();
+  if (vm["origins"].as<bool>()) {
+    std::cout << cfg.to_yaml_with_origins();
+  } else if (format == "json") {
+    std::cout << cfg.to_json().dump(2) << "\n";
+  } else if (format == "yaml") {
+    std::cout << cfg.to_yaml();
+  } else {
+    throw Error(ErrorKind::Usage, "unknown format '" + format + "'", "--format", "use yaml or json");
+  }
+  return kExitOk;
+}
+
+}  // namespace storefuse::cli
