@@ -33,7 +33,9 @@ Node convert(const YAML::Node& y, const std::string& file) {
           throw Error(ErrorKind::Config, "duplicate key '" + key + "'",
                       origin_of(kv.first, file).str(), "keep one of the two");
         }
-        n.set(key, convert(kv.second, file));
+        Node value = convert(kv.second, file);
+        value.set_key_origin(origin_of(kv.first, file));
+        n.set(key, std::move(value));
       }
       return n;
     }
@@ -150,7 +152,7 @@ void validate_node(const Node& cfg, const Node& schema, const std::string& path,
           fix = matches.empty() ? "see configs/defaults.yaml for the valid keys"
                                 : "did you mean '" + matches.front() + "'?";
         }
-        throw Error(ErrorKind::Config, "unknown key '" + p + "'", v.origin().str(), fix);
+        throw Error(ErrorKind::Config, "unknown key '" + p + "'", v.key_origin().str(), fix);
       }
       if (k == "params" && schema.has("type")) continue;  // checked by the component
       validate_node(v, schema[k], p, root_schema);

@@ -108,7 +108,7 @@ void Node::check_keys(const std::vector<std::string>& allowed) const {
     auto near = closest(k, allowed);
     std::string valid;
     for (const auto& a : allowed) valid += (valid.empty() ? "" : ", ") + a;
-    throw Error(ErrorKind::Config, "unknown key '" + full + "'", v.origin().str(),
+    throw Error(ErrorKind::Config, "unknown key '" + full + "'", v.key_origin().str(),
                 (near ? "did you mean '" + *near + "'? " : std::string()) + "valid keys here: " +
                     valid);
   }

@@ -42,6 +42,9 @@ class Node {
   bool is_sequence() const { return kind_ == Kind::Sequence; }
   bool is_map() const { return kind_ == Kind::Map; }
   const Origin& origin() const { return origin_; }
+  // Where this node's key is written in its parent map (origin() when unknown).
+  const Origin& key_origin() const { return key_origin_.line > 0 ? key_origin_ : origin_; }
+  void set_key_origin(Origin o) { key_origin_ = std::move(o); }
   const std::string& path() const { return path_; }  // "optim.lr", "" for the root
   bool is_quoted() const { return quoted_; }  // "1" is a string, 1 an integer
 
@@ -92,7 +95,7 @@ class Node {
   bool quoted_ = false;  // "1" is a string, 1 is an int
   std::vector<std::pair<std::string, Node>> map_;
   std::vector<Node> seq_;
-  Origin origin_;
+  Origin origin_, key_origin_;
   std::string path_;
 };
 
