@@ -1,0 +1,75 @@
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "storefuse/core/error.h"
+#include "storefuse/features/visual.h"
+
+namespace storefuse::features {
+
+std::vector<int> sample_frame_indices(int available, int count) {
+  std::vector<int> idx(count > 0 ? count : 0);
+  for (int i = 0; i < count; ++i) {
+    // Centre of the i-th of `count` equal slices: never the very first or last
+    // frame of a long clip, where fades and cuts tend to be.
+    idx[i] = static_cast<int>((i + 0.5) * available / count);
+  }
+  return idx;
+}
+
+void preprocess_frame(const cv::Mat& frame, const VisualParams& p, uint8_t* out) {
+  cv::Mat gray;
+  if (frame.channels() == 3) {
+    cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
+  } else if (frame.channels() == 4) {
+    cv::cvtColor(frame, gray, cv::COLOR_BGRA2GRAY);
+  } else {
+    gray = frame;
+  }
+  if (gray.depth() != CV_8U) {
+    throw Error(ErrorKind::Data, "frame depth is not 8-bit", "visual features",
+                "decode or convert frames to 8-bit images");
+  }
+  cv::Mat dst(p.height, p.width, CV_8UC1, out);  // writes straight into `out`
+  if (gray.rows == p.height && gray.cols == p.width) {
+    gray.copyTo(dst);
+  } else {
+    cv::resize(gray, dst, cv::Size(p.width, p.height), 0, 0, cv::INTER_AREA);
+  }
+}
+
+std::vector<uint8_t> frames_from_mats(const std::vector<cv::Mat>& clip, const VisualParams& p) {
+  if (clip.empty()) {
+    throw Error(ErrorKind::Data, "the clip has no frames", "visual features", "");
+  }
+  std::vector<uint8_t> out(static_cast<size_t>(p.frames) * p.frame_pixels());
+  auto idx = sample_frame_indices(static_cast<int>(clip.size()), p.frames);
+  for (int t = 0; t < p.frames; ++t) {
+    preprocess_frame(clip[idx[t]], p, out.data() + static_cast<size_t>(t) * p.frame_pixels());
+  }
+  return out;
+}
+
+std::vector<uint8_t> read_clip(const std::filesystem::path& path, const VisualParams& p) {
+  cv::VideoCapture cap(path.string());
+  if (!cap.isOpened()) {
+    throw Error(ErrorKind::Io, "cannot open video", path.string(),
+                "check the path and that OpenCV was built with a decoder for this format");
+  }
+  double fps = cap.get(cv::CAP_PROP_FPS);
+  int limit = p.window_s > 0 && fps > 0 ? static_cast<int>(p.window_s * fps + 0.5) : -1;
+  // Frame counts in container headers are unreliable, so decode the window
+  // once, keeping each frame already reduced to H x W gray.
+  std::vector<cv::Mat> small;
+  cv::Mat frame;
+  while ((limit < 0 || static_cast<int>(small.size()) < limit) && cap.read(frame)) {
+    cv::Mat g(p.height, p.width, CV_8UC1);
+    preprocess_frame(frame, p, g.data);
+    small.push_back(g);
+  }
+  if (small.empty()) {
+    throw Error(ErrorKind::Data, "no frame could be decoded", path.string(), "");
+  }
+  return frames_from_mats(small, p);
+}
+
+}  // namespace storefuse::features
