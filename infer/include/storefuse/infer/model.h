@@ -1,0 +1,62 @@
+// A loaded ONNX model: parsed, validated and optimised once, then immutable.
+// Share one Model between any number of Sessions and threads.
+//
+//   auto model = storefuse::infer::Model::load("model.onnx");
+//   storefuse::infer::Session session(model);
+//   auto outputs = session.run({{"visual", visual}, {"audio", audio}, ...});
+//   const Tensor& logits = outputs.at("behavior_logits");
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storefuse/infer/tensor.h"
+
+namespace storefuse::infer {
+
+// A graph input or output as declared in the model.
+struct ValueInfo {
+  std::string name;
+  DType dtype = DType::Float32;
+  Shape shape;                         // -1 where the dimension is dynamic
+  std::vector<std::string> dim_names;  // symbolic names ("batch"), "" where fixed
+};
+
+class Model {
+ public:
+  // Reads an ONNX file; external weights are read from files beside it.
+  // Throws storefuse::Error: Io (unreadable), Model (malformed or invalid
+  // graph, naming the node), Unsupported (listing every unsupported op).
+  static std::shared_ptr<const Model> load(const std::string& path);
+  // The same from serialized bytes; external data paths resolve against base_dir.
+  static std::shared_ptr<const Model> load_bytes(const std::string& bytes, const std::string& base_dir = ".");
+
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const std::vector<ValueInfo>& inputs() const;
+  const std::vector<ValueInfo>& outputs() const;
+  int opset() const;
+  const std::string& producer() const;
+  const std::map<std::string, std::string>& metadata() const;
+  // Node count per op type in the graph as it runs (after optimisation).
+  std::map<std::string, int> op_counts() const;
+  // Same, in the file as loaded.
+  const std::map<std::string, int>& loaded_op_counts() const;
+  int64_t parameter_count() const;  // elements held by initializers
+
+  struct Graph;  // internal
+
+ private:
+  explicit Model(std::unique_ptr<Graph> graph);
+  std::unique_ptr<Graph> graph_;
+  friend class Session;
+};
+
+// The op types this runtime implements, sorted.
+std::vector<std::string> supported_ops();
+
+}  // namespace storefuse::infer

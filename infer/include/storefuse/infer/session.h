@@ -1,0 +1,49 @@
+// Per-call state for running a Model. A Session is used by one thread at a
+// time; run several Sessions over one shared Model for concurrency.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storefuse/infer/model.h"
+
+namespace storefuse::infer {
+
+struct SessionOptions {
+  int threads = 1;                 // threads for one run; 0 means all cores
+  bool reference_kernels = false;  // plain kernels instead of the fast ones (for testing)
+  bool profile = false;            // time every op; read with Session::profile()
+};
+
+// Time spent in one op type, summed over calls.
+struct OpProfile {
+  std::string op_type;
+  int64_t calls = 0;
+  double total_ms = 0;
+};
+
+class Session {
+ public:
+  explicit Session(std::shared_ptr<const Model> model, SessionOptions options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Runs the model on named inputs; returns every model output by name.
+  // Throws storefuse::Error: Data for a missing, mistyped or misshaped input
+  // or an input that breaks a node (naming it); Unsupported for a type a
+  // kernel does not handle.
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
+
+  // Per op type, slowest first, since construction (SessionOptions::profile).
+  std::vector<OpProfile> profile() const;
+  const Model& model() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace storefuse::infer

@@ -1,0 +1,43 @@
+#include "gemm.h"
+
+#include "broadcast.h"
+#include "dispatch.h"
+#include "sgemm.h"
+#include "strided.h"
+
+namespace storefuse::infer {
+
+Gemm::Gemm(const Node& node)
+    : alpha_(node.attr_float("alpha", 1.0f)),
+      beta_(node.attr_float("beta", 1.0f)),
+      trans_a_(node.attr_int("transA", 0) != 0),
+      trans_b_(node.attr_int("transB", 0) != 0) {}
+
+void Gemm::run(OpContext& ctx) const {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  for (const Tensor* t : {&a, &b}) {
+    if (t->dtype() != DType::Float32) throw unsupported_dtype(ctx.node, t->dtype());
+    if (t->rank() != 2) throw ctx.node.error(ErrorKind::Data, "inputs must be 2-D, got " + to_string(t->shape()));
+  }
+  const int64_t m = trans_a_ ? a.dim(1) : a.dim(0), k = trans_a_ ? a.dim(0) : a.dim(1);
+  const int64_t n = trans_b_ ? b.dim(0) : b.dim(1), kb = trans_b_ ? b.dim(1) : b.dim(0);
+  if (k != kb)
+    throw ctx.node.error(ErrorKind::Data, "inner dimensions differ: A is " + to_string(a.shape()) + ", B is " +
+                                              to_string(b.shape()));
+  Tensor& y = ctx.output(0, DType::Float32, {m, n});
+  float beta = 0;
+  if (ctx.has_input(2) && beta_ != 0) {
+    const Tensor& c = ctx.input(2);
+    if (c.dtype() != DType::Float32) throw unsupported_dtype(ctx.node, c.dtype());
+    if (broadcast_shape(c.shape(), y.shape(), ctx.node) != y.shape())
+      throw ctx.node.error(ErrorKind::Data, "C of shape " + to_string(c.shape()) + " does not broadcast to " +
+                                                to_string(y.shape()));
+    copy_strided(c, y, broadcast_strides(c.shape(), y.shape()));
+    beta = beta_;
+  }
+  sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b.data<float>(), beta,
+        y.data<float>());
+}
+
+}  // namespace storefuse::infer

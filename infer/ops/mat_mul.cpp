@@ -1,0 +1,47 @@
+#include "mat_mul.h"
+
+#include "broadcast.h"
+#include "dispatch.h"
+#include "sgemm.h"
+
+namespace storefuse::infer {
+
+void MatMul::run(OpContext& ctx) const {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  for (const Tensor* t : {&a, &b}) {
+    if (t->dtype() != DType::Float32) throw unsupported_dtype(ctx.node, t->dtype());
+    if (t->rank() == 0) throw ctx.node.error(ErrorKind::Data, "inputs must have rank 1 or more");
+  }
+  // Work on rank >= 2 shapes; drop the promoted dimensions at the end.
+  Shape sa = a.shape(), sb = b.shape();
+  if (a.rank() == 1) sa.insert(sa.begin(), 1);
+  if (b.rank() == 1) sb.push_back(1);
+  const int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
+  if (sb[sb.size() - 2] != k)
+    throw ctx.node.error(ErrorKind::Data, "inner dimensions differ: " + to_string(a.shape()) + " x " +
+                                              to_string(b.shape()));
+  Shape batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2);
+  Shape batch = broadcast_shape(batch_a, batch_b, ctx.node);
+  Shape shape = batch;
+  if (a.rank() > 1) shape.push_back(m);
+  if (b.rank() > 1) shape.push_back(n);
+  Tensor& out = ctx.output(0, DType::Float32, shape);
+  const float* pa = a.data<float>();
+  const float* pb = b.data<float>();
+  float* pc = out.data<float>();
+
+  // A shared 2-D right operand: fold A's batch into rows, one GEMM.
+  if (numel(batch_b) == 1 && batch_a == batch) {
+    sgemm(ctx.reference(), dense_gemm(false, false, numel(batch) * m, n, k), 1.0f, pa, pb, 0.0f, pc);
+    return;
+  }
+  std::array<std::vector<int64_t>, 2> strides{broadcast_strides(batch_a, batch),
+                                              broadcast_strides(batch_b, batch)};
+  const GemmShape g = dense_gemm(false, false, m, n, k);
+  for_each_broadcast<2>(batch, strides, [&](int64_t i, const std::array<int64_t, 2>& off) {
+    sgemm(ctx.reference(), g, 1.0f, pa + off[0] * m * k, pb + off[1] * k * n, 0.0f, pc + i * m * n);
+  });
+}
+
+}  // namespace storefuse::infer

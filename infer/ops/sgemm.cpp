@@ -1,0 +1,77 @@
+#include "sgemm.h"
+
+#include <cblas.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <mutex>
+
+namespace storefuse::infer {
+
+GemmShape dense_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k) {
+  return {trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, n};
+}
+
+void use_single_threaded_blas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
+void sgemm_reference(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+  for (int64_t i = 0; i < s.m; ++i) {
+    for (int64_t j = 0; j < s.n; ++j) {
+      double sum = 0;
+      for (int64_t p = 0; p < s.k; ++p) {
+        float av = s.trans_a ? a[p * s.lda + i] : a[i * s.lda + p];
+        float bv = s.trans_b ? b[j * s.ldb + p] : b[p * s.ldb + j];
+        sum += static_cast<double>(av) * bv;
+      }
+      float& out = c[i * s.ldc + j];
+      out = static_cast<float>(alpha * sum + (beta == 0 ? 0.0 : beta * static_cast<double>(out)));
+    }
+  }
+}
+
+namespace {
+
+void blas(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+  cblas_sgemm(CblasRowMajor, s.trans_a ? CblasTrans : CblasNoTrans, s.trans_b ? CblasTrans : CblasNoTrans,
+              static_cast<blasint>(s.m), static_cast<blasint>(s.n), static_cast<blasint>(s.k), alpha, a,
+              static_cast<blasint>(s.lda), b, static_cast<blasint>(s.ldb), beta, c, static_cast<blasint>(s.ldc));
+}
+
+// Below this much work (multiply-adds) a split costs more than it saves.
+constexpr int64_t kMinParallelWork = 1 << 18;
+
+}  // namespace
+
+void sgemm_fast(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+  if (s.m == 0 || s.n == 0) return;
+  const int threads = tbb::this_task_arena::max_concurrency();
+  if (threads <= 1 || s.m * s.n * s.k < kMinParallelWork) {
+    blas(s, alpha, a, b, beta, c);
+    return;
+  }
+  // OpenBLAS runs single-threaded here (see Session); the arena's threads
+  // each take a block of rows, or of columns when there are few rows.
+  if (s.m >= 4 * threads) {
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, s.m, (s.m + threads - 1) / threads),
+                      [&](const tbb::blocked_range<int64_t>& r) {
+                        GemmShape part = s;
+                        part.m = r.size();
+                        const float* ap = s.trans_a ? a + r.begin() : a + r.begin() * s.lda;
+                        blas(part, alpha, ap, b, beta, c + r.begin() * s.ldc);
+                      });
+  } else {
+    const int64_t block = ((s.n + threads - 1) / threads + 15) / 16 * 16;
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, s.n, block), [&](const tbb::blocked_range<int64_t>& r) {
+      GemmShape part = s;
+      part.n = r.size();
+      const float* bp = s.trans_b ? b + r.begin() * s.ldb : b + r.begin();
+      blas(part, alpha, a, bp, beta, c + r.begin());
+    });
+  }
+}
+
+}  // namespace storefuse::infer

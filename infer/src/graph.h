@@ -1,0 +1,41 @@
+// The executable form of a model: ops in run order over numbered value slots.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "op.h"
+#include "onnx_reader.h"
+#include "storefuse/infer/model.h"
+
+namespace storefuse::infer {
+
+struct Model::Graph {
+  struct Step {
+    Node node;
+    std::unique_ptr<Op> op;
+    std::vector<int> inputs;   // slot per node input, -1 where omitted
+    std::vector<int> outputs;  // slot per node output, -1 where omitted
+  };
+
+  std::vector<Step> steps;
+  std::vector<std::string> slot_names;
+  std::vector<Tensor> constants;  // per slot: defined where known at load time
+  std::vector<int> consumers;     // per slot: reads by steps, plus one if a graph output
+  std::vector<int> input_slots, output_slots;
+
+  std::vector<ValueInfo> inputs, outputs;
+  int opset = 0;
+  std::string producer;
+  std::map<std::string, std::string> metadata;
+  std::map<std::string, int> loaded_op_counts;
+  int64_t parameter_count = 0;
+};
+
+// Validates, drops nodes that no output needs, folds nodes whose inputs are
+// all known, and builds every op.
+std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source);
+
+}  // namespace storefuse::infer

@@ -1,0 +1,37 @@
+#include "storefuse/infer/model.h"
+
+#include "graph.h"
+#include "registry.h"
+
+namespace storefuse::infer {
+
+Model::Model(std::unique_ptr<Graph> graph) : graph_(std::move(graph)) {}
+Model::~Model() = default;
+
+std::shared_ptr<const Model> Model::load(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  return std::shared_ptr<const Model>(new Model(build_graph(read_onnx(read_file(path), dir, path), path)));
+}
+
+std::shared_ptr<const Model> Model::load_bytes(const std::string& bytes, const std::string& base_dir) {
+  return std::shared_ptr<const Model>(new Model(build_graph(read_onnx(bytes, base_dir, "<bytes>"), "<bytes>")));
+}
+
+const std::vector<ValueInfo>& Model::inputs() const { return graph_->inputs; }
+const std::vector<ValueInfo>& Model::outputs() const { return graph_->outputs; }
+int Model::opset() const { return graph_->opset; }
+const std::string& Model::producer() const { return graph_->producer; }
+const std::map<std::string, std::string>& Model::metadata() const { return graph_->metadata; }
+const std::map<std::string, int>& Model::loaded_op_counts() const { return graph_->loaded_op_counts; }
+int64_t Model::parameter_count() const { return graph_->parameter_count; }
+
+std::map<std::string, int> Model::op_counts() const {
+  std::map<std::string, int> counts;
+  for (const auto& step : graph_->steps) ++counts[step.node.op_type];
+  return counts;
+}
+
+std::vector<std::string> supported_ops() { return registered_ops(); }
+
+}  // namespace storefuse::infer

@@ -1,0 +1,201 @@
+#include "onnx_reader.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "onnx_types.h"
+
+namespace storefuse::infer {
+
+namespace {
+
+// The newest default-domain opset whose op semantics the kernels follow.
+constexpr int kMaxOpset = 17;
+
+Error unsupported_type(int64_t code, const std::string& what, const std::string& where) {
+  return Error(ErrorKind::Unsupported, what + " has element type " + onnx_type_name(code), where,
+               "supported types: float32, float16, int64, int32, int8, uint8, bool");
+}
+
+// External data must stay inside the model's folder.
+std::string external_path(const std::string& base_dir, const std::string& location, const std::string& where) {
+  if (location.empty() || location[0] == '/' || location.find("..") != std::string::npos)
+    throw Error(ErrorKind::Model, "external data location '" + location + "' leaves the model's folder", where,
+                "keep external weight files beside the .onnx file");
+  return base_dir + "/" + location;
+}
+
+std::string read_external(const onnx::TensorProto& t, const std::string& base_dir, const std::string& where) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& entry : t.external_data()) {
+    if (entry.key() == "location") location = entry.value();
+    if (entry.key() == "offset") offset = std::stoll(entry.value());
+    if (entry.key() == "length") length = std::stoll(entry.value());
+  }
+  std::string path = external_path(base_dir, location, where);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::Io, "cannot open external data file " + path, where);
+  in.seekg(0, std::ios::end);
+  const int64_t size = in.tellg();
+  if (length < 0) length = size - offset;
+  if (offset < 0 || offset + length > size)
+    throw Error(ErrorKind::Model, "external data range is outside " + path, where);
+  std::string bytes(static_cast<size_t>(length), '\0');
+  in.seekg(offset);
+  in.read(bytes.data(), length);
+  return bytes;
+}
+
+template <class To, class Field>
+void copy_field(const Field& field, Tensor& t, const std::string& where) {
+  if (field.size() != t.numel())
+    throw Error(ErrorKind::Model, "tensor holds " + std::to_string(field.size()) + " values for shape " +
+                                      to_string(t.shape()), where);
+  auto* out = static_cast<To*>(t.raw());
+  for (int i = 0; i < field.size(); ++i) out[i] = static_cast<To>(field.Get(i));
+}
+
+Tensor to_tensor(const onnx::TensorProto& proto, const std::string& base_dir, const std::string& where) {
+  auto dtype = dtype_from_onnx(proto.data_type());
+  if (!dtype) throw unsupported_type(proto.data_type(), "tensor '" + proto.name() + "'", where);
+  Shape shape(proto.dims().begin(), proto.dims().end());
+  for (int64_t d : shape) {
+    if (d < 0) throw Error(ErrorKind::Model, "tensor '" + proto.name() + "' has a negative dimension", where);
+  }
+  Tensor t(*dtype, shape);
+  const bool external = proto.data_location() == onnx::TensorProto::EXTERNAL;
+  if (external || proto.has_raw_data()) {
+    std::string bytes = external ? read_external(proto, base_dir, where) : proto.raw_data();
+    if (bytes.size() != t.nbytes())
+      throw Error(ErrorKind::Model, "tensor '" + proto.name() + "' holds " + std::to_string(bytes.size()) +
+                                        " bytes, its shape " + to_string(shape) + " needs " +
+                                        std::to_string(t.nbytes()), where);
+    if (!bytes.empty()) std::memcpy(t.raw(), bytes.data(), bytes.size());
+    return t;
+  }
+  switch (*dtype) {
+    case DType::Float32: copy_field<float>(proto.float_data(), t, where); break;
+    case DType::Int64: copy_field<int64_t>(proto.int64_data(), t, where); break;
+    case DType::Int32: copy_field<int32_t>(proto.int32_data(), t, where); break;
+    case DType::UInt8: copy_field<uint8_t>(proto.int32_data(), t, where); break;
+    case DType::Int8: copy_field<int8_t>(proto.int32_data(), t, where); break;
+    case DType::Bool: copy_field<bool>(proto.int32_data(), t, where); break;
+    case DType::Float16: copy_field<uint16_t>(proto.int32_data(), t, where); break;
+  }
+  return t;
+}
+
+ValueInfo to_value_info(const onnx::ValueInfoProto& proto, const std::string& where) {
+  if (!proto.type().has_tensor_type())
+    throw Error(ErrorKind::Unsupported, "graph value '" + proto.name() + "' is not a tensor", where,
+                "sequence, map and optional values are not supported");
+  const auto& tensor = proto.type().tensor_type();
+  auto dtype = dtype_from_onnx(tensor.elem_type());
+  if (!dtype) throw unsupported_type(tensor.elem_type(), "graph value '" + proto.name() + "'", where);
+  ValueInfo info;
+  info.name = proto.name();
+  info.dtype = *dtype;
+  for (const auto& dim : tensor.shape().dim()) {
+    info.shape.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+    info.dim_names.push_back(dim.has_dim_param() ? dim.dim_param() : "");
+  }
+  return info;
+}
+
+Attribute to_attribute(const onnx::AttributeProto& proto, const Node& node, const std::string& base_dir) {
+  Attribute a;
+  using P = onnx::AttributeProto;
+  switch (proto.type()) {
+    case P::FLOAT: a.kind = Attribute::Kind::Float; a.f = proto.f(); break;
+    case P::INT: a.kind = Attribute::Kind::Int; a.i = proto.i(); break;
+    case P::STRING: a.kind = Attribute::Kind::String; a.s = proto.s(); break;
+    case P::TENSOR: a.kind = Attribute::Kind::Tensor; a.t = to_tensor(proto.t(), base_dir, node.where()); break;
+    case P::FLOATS:
+      a.kind = Attribute::Kind::Floats;
+      a.floats.assign(proto.floats().begin(), proto.floats().end());
+      break;
+    case P::INTS:
+      a.kind = Attribute::Kind::Ints;
+      a.ints.assign(proto.ints().begin(), proto.ints().end());
+      break;
+    case P::STRINGS:
+      a.kind = Attribute::Kind::Strings;
+      a.strings.assign(proto.strings().begin(), proto.strings().end());
+      break;
+    default:
+      throw node.error(ErrorKind::Unsupported, "attribute '" + proto.name() + "' has type " +
+                                                   P::AttributeType_Name(proto.type()),
+                       "graph, sparse-tensor and type attributes are not supported");
+  }
+  return a;
+}
+
+bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+}  // namespace
+
+GraphDef read_onnx(const std::string& bytes, const std::string& base_dir, const std::string& source) {
+  onnx::ModelProto model;
+  if (!model.ParseFromString(bytes))
+    throw Error(ErrorKind::Model, "not a valid ONNX protobuf", source, "check that the file is an .onnx model");
+  GraphDef g;
+  g.ir_version = model.ir_version();
+  g.producer = model.producer_name() + (model.producer_version().empty() ? "" : " " + model.producer_version());
+  for (const auto& opset : model.opset_import()) {
+    if (is_default_domain(opset.domain())) g.opset = static_cast<int>(opset.version());
+  }
+  if (g.opset == 0)
+    throw Error(ErrorKind::Model, "the model imports no default-domain opset", source,
+                "re-export the model; every exporter writes opset_import");
+  if (g.opset > kMaxOpset)
+    throw Error(ErrorKind::Unsupported, "opset " + std::to_string(g.opset) + " is newer than this runtime (<= " +
+                                            std::to_string(kMaxOpset) + ")", source,
+                "export with opset_version=" + std::to_string(kMaxOpset));
+  for (const auto& entry : model.metadata_props()) g.metadata[entry.key()] = entry.value();
+
+  const onnx::GraphProto& graph = model.graph();
+  for (const auto& init : graph.initializer()) {
+    const std::string where = source + ": initializer '" + init.name() + "'";
+    g.initializers.emplace(init.name(), to_tensor(init, base_dir, where));
+  }
+  if (graph.sparse_initializer_size() > 0)
+    throw Error(ErrorKind::Unsupported, "sparse initializers are not supported", source);
+  for (const auto& input : graph.input()) {
+    // IR < 4 lists initializers as inputs too; they stay constants here.
+    if (!g.initializers.count(input.name())) g.inputs.push_back(to_value_info(input, source));
+  }
+  for (const auto& output : graph.output()) g.outputs.push_back(to_value_info(output, source));
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& proto = graph.node(i);
+    Node node;
+    node.name = proto.name().empty() ? proto.op_type() + "_" + std::to_string(i) : proto.name();
+    node.op_type = proto.op_type();
+    node.domain = is_default_domain(proto.domain()) ? "" : proto.domain();
+    node.opset = g.opset;
+    node.inputs.assign(proto.input().begin(), proto.input().end());
+    node.outputs.assign(proto.output().begin(), proto.output().end());
+    for (const auto& attr : proto.attribute()) node.attributes[attr.name()] = to_attribute(attr, node, base_dir);
+    g.nodes.push_back(std::move(node));
+  }
+  return g;
+}
+
+Tensor read_tensor_pb(const std::string& bytes, const std::string& source) {
+  onnx::TensorProto proto;
+  if (!proto.ParseFromString(bytes)) throw Error(ErrorKind::Data, "not a serialized TensorProto", source);
+  return to_tensor(proto, ".", source);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::Io, "cannot open " + path, path, "check the path and its permissions");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace storefuse::infer

@@ -1,0 +1,117 @@
+#include "storefuse/infer/session.h"
+
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "graph.h"
+#include "sgemm.h"
+
+namespace storefuse::infer {
+
+struct Session::State {
+  std::shared_ptr<const Model> model;
+  SessionOptions options;
+  tbb::task_arena arena;
+  std::vector<Tensor> values;   // per slot, during a run
+  std::vector<int> unread;      // per slot: reads still to come
+  std::map<std::string, OpProfile> profile;
+};
+
+namespace {
+
+std::string input_names(const Model& model) {
+  std::string names;
+  for (const ValueInfo& in : model.inputs()) names += (names.empty() ? "" : ", ") + in.name;
+  return names;
+}
+
+void check_input(const ValueInfo& info, const Tensor& t) {
+  const std::string where = "input '" + info.name + "'";
+  if (t.dtype() != info.dtype)
+    throw Error(ErrorKind::Data, std::string("got ") + to_string(t.dtype()) + ", the model expects " +
+                                     to_string(info.dtype), where);
+  bool fits = info.shape.empty() || t.rank() == static_cast<int>(info.shape.size());
+  for (size_t d = 0; fits && d < info.shape.size(); ++d) fits = info.shape[d] < 0 || info.shape[d] == t.shape()[d];
+  if (!fits)
+    throw Error(ErrorKind::Data, "got shape " + to_string(t.shape()) + ", the model expects " +
+                                     to_string(info.shape) + " (-1: any size)", where);
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const Model> model, SessionOptions options) : state_(std::make_unique<State>()) {
+  if (!model) throw Error(ErrorKind::Usage, "Session needs a loaded model");
+  if (options.threads < 0) throw Error(ErrorKind::Usage, "threads must be 0 (all cores) or more");
+  use_single_threaded_blas();
+  state_->model = std::move(model);
+  state_->options = options;
+  state_->arena.initialize(options.threads == 0 ? tbb::info::default_concurrency() : options.threads);
+}
+
+Session::~Session() = default;
+
+const Model& Session::model() const { return *state_->model; }
+
+std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& inputs) {
+  State& s = *state_;
+  const Model::Graph& g = *s.model->graph_;
+  for (const auto& [name, t] : inputs) {
+    auto it = std::find_if(g.inputs.begin(), g.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
+    if (it == g.inputs.end())
+      throw Error(ErrorKind::Data, "the model has no input named '" + name + "'", {},
+                  "the model's inputs are: " + input_names(*s.model));
+  }
+  s.values = g.constants;
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    auto it = inputs.find(g.inputs[i].name);
+    if (it == inputs.end())
+      throw Error(ErrorKind::Data, "input '" + g.inputs[i].name + "' is missing", {},
+                  "pass every model input: " + input_names(*s.model));
+    check_input(g.inputs[i], it->second);
+    s.values[g.input_slots[i]] = it->second;
+  }
+  s.unread = g.consumers;
+
+  s.arena.execute([&] {
+    for (const Model::Graph::Step& step : g.steps) {
+      std::vector<const Tensor*> args;
+      for (int slot : step.inputs) args.push_back(slot < 0 ? nullptr : &s.values[slot]);
+      OpContext ctx(step.node, std::move(args), s.options.reference_kernels, nullptr);
+      const auto start = std::chrono::steady_clock::now();
+      step.op->run(ctx);
+      if (s.options.profile) {
+        OpProfile& p = s.profile[step.node.op_type];
+        p.op_type = step.node.op_type;
+        ++p.calls;
+        p.total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      }
+      for (size_t i = 0; i < step.outputs.size(); ++i) {
+        if (step.outputs[i] < 0) continue;
+        if (!ctx.outputs()[i].defined())
+          throw step.node.error(ErrorKind::Runtime, "kernel did not produce output " + std::to_string(i));
+        s.values[step.outputs[i]] = std::move(ctx.outputs()[i]);
+      }
+      // Free each value after its last read.
+      for (int slot : step.inputs) {
+        if (slot >= 0 && --s.unread[slot] == 0) s.values[slot] = Tensor();
+      }
+    }
+  });
+
+  std::map<std::string, Tensor> outputs;
+  for (size_t i = 0; i < g.outputs.size(); ++i) outputs[g.outputs[i].name] = s.values[g.output_slots[i]];
+  s.values.clear();
+  return outputs;
+}
+
+std::vector<OpProfile> Session::profile() const {
+  std::vector<OpProfile> out;
+  for (const auto& [name, p] : state_->profile) out.push_back(p);
+  std::sort(out.begin(), out.end(), [](const OpProfile& a, const OpProfile& b) { return a.total_ms > b.total_ms; });
+  return out;
+}
+
+}  // namespace storefuse::infer

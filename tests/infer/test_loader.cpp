@@ -1,0 +1,157 @@
+// Loading: validation errors name what is wrong and where; the graph is
+// optimised once (dead nodes dropped, constants folded).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "onnx_builder.h"
+#include "storefuse/core/error.h"
+#include "storefuse/infer/model.h"
+
+using namespace storefuse;
+using namespace storefuse::infer;
+using storefuse::infer::testing::OnnxBuilder;
+
+namespace {
+
+// Loads bytes and returns the error it raises.
+Error load_error(const std::string& bytes) {
+  try {
+    Model::load_bytes(bytes);
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "the model loaded";
+  return Error(ErrorKind::Runtime, "none");
+}
+
+}  // namespace
+
+TEST(Loader, ReadsInputsOutputsAndMetadata) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, 3}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  auto* meta = b.proto().add_metadata_props();
+  meta->set_key("version");
+  meta->set_value("1.2");
+  auto model = Model::load_bytes(b.bytes());
+  ASSERT_EQ(model->inputs().size(), 1u);
+  EXPECT_EQ(model->inputs()[0].shape, (Shape{-1, 3}));
+  EXPECT_EQ(model->inputs()[0].dim_names[0], "batch");
+  EXPECT_EQ(model->outputs()[0].name, "y");
+  EXPECT_EQ(model->opset(), 17);
+  EXPECT_EQ(model->metadata().at("version"), "1.2");
+}
+
+TEST(Loader, ListsEveryUnsupportedOpInOneError) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2}).output("z");
+  b.node("Elu", {"x"}, {"y"}, "first_elu");
+  b.node("Elu", {"y"}, {"y2"});
+  b.node("NonZero", {"y2"}, {"z"});
+  Error e = load_error(b.bytes());
+  EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  EXPECT_NE(e.problem().find("Elu (2 nodes, first 'first_elu')"), std::string::npos) << e.what();
+  EXPECT_NE(e.problem().find("NonZero"), std::string::npos) << e.what();
+}
+
+TEST(Loader, RejectsNodesOutOfTopologicalOrder) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2}).output("z");
+  b.node("Relu", {"y"}, {"z"}, "late");
+  b.node("Relu", {"x"}, {"y"}, "early");
+  Error e = load_error(b.bytes());
+  EXPECT_EQ(e.kind(), ErrorKind::Model);
+  EXPECT_NE(e.where().find("node 'late' (Relu)"), std::string::npos) << e.what();
+  EXPECT_NE(e.fix().find("topological"), std::string::npos);
+}
+
+TEST(Loader, RejectsValuesAssignedTwice) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  b.node("Sigmoid", {"x"}, {"y"}, "again");
+  Error e = load_error(b.bytes());
+  EXPECT_EQ(e.kind(), ErrorKind::Model);
+  EXPECT_NE(e.problem().find("'y' is assigned more than once"), std::string::npos) << e.what();
+  EXPECT_NE(e.where().find("again"), std::string::npos);
+}
+
+TEST(Loader, RejectsUndefinedInputs) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2}).output("y");
+  b.node("Add", {"x", "nowhere"}, {"y"});
+  EXPECT_EQ(load_error(b.bytes()).kind(), ErrorKind::Model);
+}
+
+TEST(Loader, ChecksAttributeTypesNamingTheNode) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2, 2}).output("y");
+  storefuse::infer::testing::set_float(b.node("Transpose", {"x"}, {"y"}, "t"), "perm", 1.0f);
+  Error e = load_error(b.bytes());
+  EXPECT_EQ(e.kind(), ErrorKind::Model);
+  EXPECT_NE(e.problem().find("attribute 'perm' is float, expected ints"), std::string::npos) << e.what();
+  EXPECT_EQ(e.where(), "node 't' (Transpose)");
+}
+
+TEST(Loader, RejectsNewerOpsetsAndUnsupportedTypes) {
+  OnnxBuilder newer(18);
+  newer.input("x", DType::Float32, {2}).output("y");
+  newer.node("Relu", {"x"}, {"y"});
+  EXPECT_EQ(load_error(newer.bytes()).kind(), ErrorKind::Unsupported);
+
+  OnnxBuilder dbl;
+  dbl.input("x", DType::Float32, {2}).output("y");
+  dbl.node("Relu", {"x"}, {"y"});
+  dbl.proto().mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(11);
+  Error e = load_error(dbl.bytes());
+  EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  EXPECT_NE(e.problem().find("DOUBLE"), std::string::npos) << e.what();
+}
+
+TEST(Loader, DropsDeadNodesAndFoldsConstants) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2}).output("y");
+  b.initializer("w", Tensor::from_vector<float>({2}, {1, 2}));
+  b.node("Relu", {"w"}, {"w_relu"});      // constant: folded
+  b.node("Add", {"x", "w_relu"}, {"y"});
+  b.node("Sigmoid", {"x"}, {"unused"});   // feeds no output: dropped
+  auto model = Model::load_bytes(b.bytes());
+  EXPECT_EQ(model->op_counts(), (std::map<std::string, int>{{"Add", 1}}));
+  EXPECT_EQ(model->loaded_op_counts().size(), 3u);
+  EXPECT_EQ(model->parameter_count(), 2);
+}
+
+TEST(Loader, ReadsExternalDataBesideTheModel) {
+  const std::string dir = ::testing::TempDir();
+  const float weights[2] = {0.5f, -1.5f};
+  std::ofstream(dir + "/weights.bin", std::ios::binary).write(reinterpret_cast<const char*>(weights), 8);
+
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2}).output("y");
+  b.node("Mul", {"x", "w"}, {"y"});
+  auto* w = b.proto().mutable_graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(1);
+  w->add_dims(2);
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* location = w->add_external_data();
+  location->set_key("location");
+  location->set_value("weights.bin");
+  auto model = Model::load_bytes(b.bytes(), dir);
+  EXPECT_EQ(model->parameter_count(), 2);
+
+  location->set_value("../etc/passwd");
+  EXPECT_EQ(load_error(b.bytes()).kind(), ErrorKind::Model);
+}
+
+TEST(Loader, ReportsUnreadableFilesAsIo) {
+  try {
+    Model::load("/nonexistent/model.onnx");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Io);
+  }
+  EXPECT_EQ(load_error("not a protobuf").kind(), ErrorKind::Model);
+}

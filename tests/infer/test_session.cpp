@@ -1,0 +1,97 @@
+// Sessions: input checks, sharing one model across threads, profiling.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "onnx_builder.h"
+#include "storefuse/core/error.h"
+#include "storefuse/infer/session.h"
+
+using namespace storefuse;
+using namespace storefuse::infer;
+using storefuse::infer::testing::OnnxBuilder;
+
+namespace {
+
+// y = relu(x @ w + b), x: [batch, 3], w: [3, 2]
+std::shared_ptr<const Model> small_mlp() {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, 3}).output("y");
+  b.initializer("w", Tensor::from_vector<float>({3, 2}, {1, -1, 2, 0, 0, 1}));
+  b.initializer("b", Tensor::from_vector<float>({2}, {0.5f, -10}));
+  b.node("MatMul", {"x", "w"}, {"xw"});
+  b.node("Add", {"xw", "b"}, {"z"});
+  b.node("Relu", {"z"}, {"y"});
+  return Model::load_bytes(b.bytes());
+}
+
+ErrorKind run_error(Session& session, const std::map<std::string, Tensor>& inputs) {
+  try {
+    session.run(inputs);
+  } catch (const Error& e) {
+    return e.kind();
+  }
+  return ErrorKind::Runtime;
+}
+
+}  // namespace
+
+TEST(Session, RunsAGraph) {
+  Session session(small_mlp());
+  auto out = session.run({{"x", Tensor::from_vector<float>({2, 3}, {1, 2, 3, 0, 0, 20})}});
+  const Tensor& y = out.at("y");
+  ASSERT_EQ(y.shape(), (Shape{2, 2}));
+  EXPECT_EQ(y.data<float>()[0], 5.5f);  // 1 + 4 + 0 + 0.5
+  EXPECT_EQ(y.data<float>()[1], 0.0f);  // -1 + 0 + 3 - 10 < 0
+  EXPECT_EQ(y.data<float>()[3], 10.0f);
+}
+
+TEST(Session, ChecksInputs) {
+  Session session(small_mlp());
+  EXPECT_EQ(run_error(session, {}), ErrorKind::Data);
+  EXPECT_EQ(run_error(session, {{"x", Tensor(DType::Int64, {1, 3})}}), ErrorKind::Data);
+  EXPECT_EQ(run_error(session, {{"x", Tensor(DType::Float32, {1, 4})}}), ErrorKind::Data);
+  EXPECT_EQ(run_error(session, {{"x", Tensor(DType::Float32, {1, 3})}, {"extra", Tensor()}}), ErrorKind::Data);
+}
+
+TEST(Session, ManySessionsShareOneModelAcrossThreads) {
+  auto model = small_mlp();
+  std::vector<std::thread> threads;
+  std::vector<float> results(8);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      Session session(model);
+      for (int i = 0; i < 50; ++i) {
+        auto out = session.run({{"x", Tensor::from_vector<float>({1, 3}, {float(t), 0, 0})}});
+        results[t] = out.at("y").data<float>()[0];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 8; ++t) EXPECT_EQ(results[t], t + 0.5f);
+}
+
+TEST(Session, ProfilesOpTypes) {
+  SessionOptions options;
+  options.profile = true;
+  Session session(small_mlp(), options);
+  session.run({{"x", Tensor(DType::Float32, {4, 3})}});
+  session.run({{"x", Tensor(DType::Float32, {4, 3})}});
+  auto profile = session.profile();
+  ASSERT_EQ(profile.size(), 3u);
+  for (const OpProfile& p : profile) EXPECT_EQ(p.calls, 2) << p.op_type;
+}
+
+TEST(Session, KernelErrorsNameTheNode) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1}).input("s", DType::Int64, {1}).output("y");
+  b.node("Reshape", {"x", "s"}, {"y"}, "bad_reshape");
+  Session session(Model::load_bytes(b.bytes()));
+  try {
+    session.run({{"x", Tensor(DType::Float32, {6})}, {"s", Tensor::from_vector<int64_t>({1}, {4})}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Data);
+    EXPECT_EQ(e.where(), "node 'bad_reshape' (Reshape)");
+  }
+}
