@@ -28,6 +28,7 @@ void gradient_histogram(const float* img, int h, int w, int grid, int bins, floa
       if (mag == 0.0f) continue;
       float theta = std::atan2(gy, gx);  // -pi..pi; unsigned orientation folds it to 0..pi
       if (theta < 0) theta += kPi;
+      if (theta >= kPi) theta -= kPi;  // atan2(+0, -x) = pi is orientation 0
       int bin = std::min(static_cast<int>(theta / kPi * bins), bins - 1);
       cell_row[(x / cell_w) * bins + bin] += mag;
     }

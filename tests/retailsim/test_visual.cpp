@@ -1,0 +1,143 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "storefuse/core/error.h"
+#include "storefuse/features/visual.h"
+
+namespace sf = storefuse::features;
+
+namespace {
+
+// The clip of fixtures/visual_reference.py: a bright 6x6 square moving 2 px
+// right per frame over a vertical ramp.
+std::vector<uint8_t> reference_clip(int T, int H, int W) {
+  std::vector<uint8_t> clip(static_cast<size_t>(T) * H * W);
+  for (int t = 0; t < T; ++t)
+    for (int y = 0; y < H; ++y)
+      for (int x = 0; x < W; ++x) {
+        bool square = y >= 5 && y < 11 && x >= 2 + 2 * t && x < 8 + 2 * t;
+        clip[(t * H + y) * W + x] = static_cast<uint8_t>(square ? 200 : 40 + 3 * y);
+      }
+  return clip;
+}
+
+sf::VisualParams small_params() {
+  sf::VisualParams p;
+  p.frames = 5;
+  p.height = p.width = 16;
+  p.grid = 4;
+  p.appearance_bins = 7;  // bin edges at multiples of pi/7 and pi/5: no pixel of
+  p.motion_bins = 5;      // the clip sits on one, so rounding cannot move a bin
+  return p;
+}
+
+}  // namespace
+
+TEST(Visual, DescriptorMatchesNumpyReference) {
+  auto p = small_params();
+  auto clip = reference_clip(p.frames, p.height, p.width);
+  auto v = sf::visual_vector(clip.data(), p);
+  ASSERT_EQ(static_cast<int>(v.size()), 16 * (7 + 5 + 8));
+
+  std::ifstream in(std::string(STOREFUSE_RETAILSIM_FIXTURES) + "/visual_hog_motion_v1.txt");
+  ASSERT_TRUE(in) << "fixture missing; see fixtures/visual_reference.py";
+  std::vector<double> want;
+  for (double x; in >> x;) want.push_back(x);
+  ASSERT_EQ(want.size(), v.size());
+  for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], want[i], 1e-5) << "value " << i;
+}
+
+TEST(Visual, DefaultVectorIsTheSeedSize) {
+  sf::VisualParams p;
+  EXPECT_EQ(p.vector_size(), 2048);
+  std::vector<uint8_t> flat(static_cast<size_t>(p.frames) * p.frame_pixels(), 128);
+  auto v = sf::visual_vector(flat.data(), p);
+  ASSERT_EQ(v.size(), 2048u);
+  // A flat, still clip has no gradients, no motion; only the temporal
+  // centroid (0.5 when nothing moves) is non-zero.
+  for (int c = 0; c < 64; ++c) {
+    for (int s = 0; s < 8; ++s) {
+      float want = s == 4 ? 0.5f : 0.0f;
+      EXPECT_EQ(v[1024 + 512 + c * 8 + s], want);
+    }
+  }
+  for (int i = 0; i < 1536; ++i) ASSERT_EQ(v[i], 0.0f) << i;
+}
+
+TEST(Visual, AppearancePartIsUnitNormPerFrame) {
+  auto p = small_params();
+  auto clip = reference_clip(p.frames, p.height, p.width);
+  const size_t px = static_cast<size_t>(p.frame_pixels());
+  for (int t = 1; t < p.frames; ++t) std::copy(clip.begin(), clip.begin() + px, clip.begin() + t * px);
+  auto v = sf::visual_vector(clip.data(), p);
+  // A still clip: the mean of identical unit vectors is a unit vector, and
+  // there is no motion at all.
+  double ss = 0;
+  for (int i = 0; i < 16 * 7; ++i) ss += v[i] * v[i];
+  EXPECT_NEAR(ss, 1.0, 1e-5);
+  for (int i = 16 * 7; i < 16 * (7 + 5); ++i) ASSERT_EQ(v[i], 0.0f) << i;
+}
+
+TEST(Visual, SampleFrameIndicesSpreadEvenly) {
+  EXPECT_EQ(sf::sample_frame_indices(32, 4), (std::vector<int>{4, 12, 20, 28}));
+  EXPECT_EQ(sf::sample_frame_indices(2, 4), (std::vector<int>{0, 0, 1, 1}));
+  EXPECT_EQ(sf::sample_frame_indices(5, 1), (std::vector<int>{2}));
+}
+
+TEST(Visual, PreprocessConvertsToGrayAndResizes) {
+  sf::VisualParams p;
+  cv::Mat bgr(128, 96, CV_8UC3, cv::Scalar(255, 0, 0));  // pure blue
+  std::vector<uint8_t> out(p.frame_pixels());
+  sf::preprocess_frame(bgr, p, out.data());
+  // OpenCV's BT.601 luma: 0.114 * 255 = 29.07.
+  for (uint8_t x : out) ASSERT_EQ(x, 29);
+}
+
+TEST(Visual, ReadClipDecodesAnAviWrittenWithOpenCv) {
+  auto path = std::filesystem::temp_directory_path() / "storefuse_test_clip.avi";
+  {
+    cv::VideoWriter w(path.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 8.0, cv::Size(96, 96));
+    ASSERT_TRUE(w.isOpened());
+    for (int t = 0; t < 24; ++t) {
+      cv::Mat f(96, 96, CV_8UC3, cv::Scalar::all(10 * t));  // brightness = frame number
+      w.write(f);
+    }
+  }
+  sf::VisualParams p;
+  p.frames = 4;
+  p.window_s = 2.0;  // the first 16 frames at 8 fps
+  auto frames = sf::read_clip(path, p);
+  ASSERT_EQ(frames.size(), 4u * p.frame_pixels());
+  // Frames 2, 6, 10, 14 of the window; MJPG is lossy, so within a few levels.
+  const int want[] = {20, 60, 100, 140};
+  for (int t = 0; t < 4; ++t) EXPECT_NEAR(frames[t * p.frame_pixels() + 100], want[t], 3) << "frame " << t;
+  std::filesystem::remove(path);
+}
+
+TEST(Visual, ReadClipNamesAMissingFile) {
+  sf::VisualParams p;
+  try {
+    sf::read_clip("/nonexistent/clip.avi", p);
+    FAIL() << "expected an error";
+  } catch (const storefuse::Error& e) {
+    EXPECT_EQ(e.kind(), storefuse::ErrorKind::Io);
+    EXPECT_EQ(e.where(), "/nonexistent/clip.avi");
+  }
+}
+
+TEST(Visual, ParamsRoundTripAndRejectUnknownKeys) {
+  auto p = small_params();
+  storefuse::json j = p;
+  EXPECT_EQ(j["vector_size"], 320);
+  EXPECT_EQ(j.get<sf::VisualParams>(), p);
+  j["frame"] = 3;  // a typo of "frames"
+  EXPECT_THROW(j.get<sf::VisualParams>(), storefuse::Error);
+  storefuse::json bad_grid = p;
+  bad_grid["grid"] = 5;  // 16 is not a multiple of 5
+  bad_grid.erase("vector_size");
+  EXPECT_THROW(bad_grid.get<sf::VisualParams>(), storefuse::Error);
+}
