@@ -3,10 +3,14 @@
 #include <map>
 
 #include "add.h"
+#include "average_pool.h"
+#include "batch_normalization.h"
 #include "cast.h"
 #include "concat.h"
 #include "constant.h"
 #include "constant_of_shape.h"
+#include "conv.h"
+#include "dequantize_linear.h"
 #include "div.h"
 #include "dropout.h"
 #include "equal.h"
@@ -15,10 +19,15 @@
 #include "flatten.h"
 #include "gather.h"
 #include "gemm.h"
+#include "global_average_pool.h"
 #include "identity.h"
+#include "layer_normalization.h"
 #include "mat_mul.h"
+#include "max_pool.h"
 #include "mul.h"
 #include "pow.h"
+#include "quantize_linear.h"
+#include "reduce_mean.h"
 #include "relu.h"
 #include "reshape.h"
 #include "shape.h"
@@ -45,10 +54,14 @@ std::unique_ptr<Op> make(const Node& node) {
 const std::map<std::string, OpFactory>& registry() {
   static const std::map<std::string, OpFactory> ops = {
       {"Add", make<Add>},
+      {"AveragePool", make<AveragePool>},
+      {"BatchNormalization", make<BatchNormalization>},
       {"Cast", make<Cast>},
       {"Concat", make<Concat>},
       {"Constant", make<Constant>},
       {"ConstantOfShape", make<ConstantOfShape>},
+      {"Conv", make<Conv>},
+      {"DequantizeLinear", make<DequantizeLinear>},
       {"Div", make<Div>},
       {"Dropout", make<Dropout>},
       {"Equal", make<Equal>},
@@ -57,10 +70,15 @@ const std::map<std::string, OpFactory>& registry() {
       {"Flatten", make<Flatten>},
       {"Gather", make<Gather>},
       {"Gemm", make<Gemm>},
+      {"GlobalAveragePool", make<GlobalAveragePool>},
       {"Identity", make<Identity>},
+      {"LayerNormalization", make<LayerNormalization>},
       {"MatMul", make<MatMul>},
+      {"MaxPool", make<MaxPool>},
       {"Mul", make<Mul>},
       {"Pow", make<Pow>},
+      {"QuantizeLinear", make<QuantizeLinear>},
+      {"ReduceMean", make<ReduceMean>},
       {"Relu", make<Relu>},
       {"Reshape", make<Reshape>},
       {"Shape", make<ShapeOp>},

@@ -48,3 +48,43 @@ TEST(Kernels, MatMulFastMatchesReference) {
                                   "a=" + to_string(sa) + " b=" + to_string(sb));
   }
 }
+
+TEST(Kernels, ConvFastMatchesReference) {
+  std::mt19937 rng(13);
+  struct Case {
+    Shape x, w;
+    std::vector<int64_t> strides, pads, dilations;
+    int64_t group;
+  };
+  const std::vector<Case> cases = {
+      {{1, 3, 9}, {4, 3, 3}, {1}, {1, 1}, {1}, 1},
+      {{2, 4, 20}, {6, 2, 5}, {2}, {0, 2}, {2}, 2},
+      {{1, 3, 8, 8}, {5, 3, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1},
+      {{2, 6, 11, 7}, {6, 1, 3, 2}, {2, 1}, {0, 1, 2, 0}, {1, 2}, 6},
+      {{1, 8, 16, 16}, {16, 4, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 2},
+  };
+  for (const Case& c : cases) {
+    for (int with_bias : {0, 1}) {
+      OnnxBuilder b;
+      b.input("x", DType::Float32, Shape(c.x.size(), -1)).input("w", DType::Float32, Shape(c.w.size(), -1));
+      b.output("y");
+      std::vector<std::string> ins{"x", "w"};
+      std::map<std::string, Tensor> inputs{{"x", random_tensor(c.x, rng)}, {"w", random_tensor(c.w, rng)}};
+      if (with_bias) {
+        b.input("b", DType::Float32, {-1});
+        ins.push_back("b");
+        inputs["b"] = random_tensor({c.w[0]}, rng);
+      }
+      auto& node = b.node("Conv", ins, {"y"});
+      set_ints(node, "strides", c.strides);
+      set_ints(node, "pads", c.pads);
+      set_ints(node, "dilations", c.dilations);
+      set_int(node, "group", c.group);
+      expect_fast_matches_reference(b, inputs,
+                                    "x=" + to_string(c.x) + " w=" + to_string(c.w) + " strides=" +
+                                        to_string(c.strides) + " pads=" + to_string(c.pads) + " dilations=" +
+                                        to_string(c.dilations) + " group=" + std::to_string(c.group) +
+                                        " bias=" + std::to_string(with_bias));
+    }
+  }
+}
