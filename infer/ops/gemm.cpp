@@ -11,7 +11,11 @@ Gemm::Gemm(const Node& node)
     : alpha_(node.attr_float("alpha", 1.0f)),
       beta_(node.attr_float("beta", 1.0f)),
       trans_a_(node.attr_int("transA", 0) != 0),
-      trans_b_(node.attr_int("transB", 0) != 0) {}
+      trans_b_(node.attr_int("transB", 0) != 0),
+      relu_(node.fused_activation == "Relu") {
+  if (!node.fused_activation.empty() && !relu_)
+    throw node.error(ErrorKind::Unsupported, "cannot fuse activation " + node.fused_activation);
+}
 
 void Gemm::run(OpContext& ctx) const {
   const Tensor& a = ctx.input(0);
@@ -36,8 +40,11 @@ void Gemm::run(OpContext& ctx) const {
     copy_strided(c, y, broadcast_strides(c.shape(), y.shape()));
     beta = beta_;
   }
-  sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b.data<float>(), beta,
-        y.data<float>());
+  float* out = y.data<float>();
+  sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b.data<float>(), beta, out);
+  if (relu_) {
+    for (int64_t i = 0; i < m * n; ++i) out[i] = out[i] > 0 ? out[i] : 0.0f;
+  }
 }
 
 }  // namespace storefuse::infer

@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace storefuse::infer {
@@ -36,13 +37,22 @@ void sgemm_reference(const GemmShape& s, float alpha, const float* a, const floa
 namespace {
 
 void blas(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+  if (s.m == 1) {
+    // One row: a matrix-vector product. sgemm would repack all of B per call.
+    // op(B)^T is N x K; B stored [N, K] (trans_b) is that matrix, [K, N] its transpose.
+    if (beta == 0) std::fill_n(c, s.n, 0.0f);
+    cblas_sgemv(CblasRowMajor, s.trans_b ? CblasNoTrans : CblasTrans, static_cast<blasint>(s.trans_b ? s.n : s.k),
+                static_cast<blasint>(s.trans_b ? s.k : s.n), alpha, b, static_cast<blasint>(s.ldb), a,
+                static_cast<blasint>(s.trans_a ? s.lda : 1), beta, c, 1);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, s.trans_a ? CblasTrans : CblasNoTrans, s.trans_b ? CblasTrans : CblasNoTrans,
               static_cast<blasint>(s.m), static_cast<blasint>(s.n), static_cast<blasint>(s.k), alpha, a,
               static_cast<blasint>(s.lda), b, static_cast<blasint>(s.ldb), beta, c, static_cast<blasint>(s.ldc));
 }
 
 // Below this much work (multiply-adds) a split costs more than it saves.
-constexpr int64_t kMinParallelWork = 1 << 18;
+constexpr int64_t kMinParallelWork = 1 << 17;
 
 }  // namespace
 
@@ -53,9 +63,10 @@ void sgemm_fast(const GemmShape& s, float alpha, const float* a, const float* b,
     blas(s, alpha, a, b, beta, c);
     return;
   }
-  // OpenBLAS runs single-threaded here (see Session); the arena's threads
-  // each take a block of rows, or of columns when there are few rows.
-  if (s.m >= 4 * threads) {
+  // OpenBLAS runs single-threaded (use_single_threaded_blas); the arena's
+  // threads each take a block of the larger output dimension. Splitting
+  // columns means each thread reads only its share of B, the weights.
+  if (s.m > s.n) {
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, s.m, (s.m + threads - 1) / threads),
                       [&](const tbb::blocked_range<int64_t>& r) {
                         GemmShape part = s;

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "fuse.h"
 #include "registry.h"
 #include "validate.h"
 
@@ -50,7 +51,7 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
   for (const ValueInfo& in : def.inputs) g->input_slots.push_back(slot(in.name));
   for (auto& [name, t] : def.initializers) g->constants[slot(name)] = t;
 
-  for (Node& node : live_nodes(std::move(def.nodes), def.outputs)) {
+  for (Node& node : fuse_activations(live_nodes(std::move(def.nodes), def.outputs), def.outputs)) {
     Model::Graph::Step step;
     bool known = true;
     for (const std::string& in : node.inputs) {

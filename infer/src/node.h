@@ -33,6 +33,9 @@ struct Node {
   std::vector<std::string> inputs;   // "" marks an omitted optional input
   std::vector<std::string> outputs;  // "" marks an omitted optional output
   std::map<std::string, Attribute> attributes;
+  // An activation the optimiser folded into this node ("Relu"), applied by
+  // the kernel to output 0; empty when none.
+  std::string fused_activation;
   // Per input: its value when known at load time (an initializer or a folded
   // constant), else undefined. Lets kernels prepack weights.
   std::vector<Tensor> constants;

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "graph.h"
+#include "memory_plan.h"
 #include "sgemm.h"
 
 namespace storefuse::infer {
@@ -18,9 +19,13 @@ struct Session::State {
   std::vector<Tensor> values;   // per slot, during a run
   std::vector<int> unread;      // per slot: reads still to come
   std::map<std::string, OpProfile> profile;
+  std::map<std::vector<Shape>, MemoryPlan> plans;  // by input shapes
 };
 
 namespace {
+
+// Plans kept per session; more distinct input shapes than this start over.
+constexpr size_t kMaxPlans = 8;
 
 std::string input_names(const Model& model) {
   std::string names;
@@ -75,11 +80,27 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
   }
   s.unread = g.consumers;
 
+  // Plan memory on the first run with these input shapes; reuse it after.
+  std::vector<Shape> shapes;
+  for (int slot : g.input_slots) shapes.push_back(s.values[slot].shape());
+  auto plan = s.plans.find(shapes);
+  std::unique_ptr<RecordingAllocator> recorder;
+  std::unique_ptr<PlannedAllocator> planned;
+  if (plan == s.plans.end()) {
+    recorder = std::make_unique<RecordingAllocator>(g);
+  } else {
+    planned = std::make_unique<PlannedAllocator>(plan->second);
+  }
+  Allocator* allocator = recorder ? static_cast<Allocator*>(recorder.get()) : planned.get();
+
   s.arena.execute([&] {
-    for (const Model::Graph::Step& step : g.steps) {
+    for (size_t i = 0; i < g.steps.size(); ++i) {
+      const Model::Graph::Step& step = g.steps[i];
+      if (recorder) recorder->begin_step(i);
+      if (planned) planned->begin_step(i);
       std::vector<const Tensor*> args;
       for (int slot : step.inputs) args.push_back(slot < 0 ? nullptr : &s.values[slot]);
-      OpContext ctx(step.node, std::move(args), s.options.reference_kernels, nullptr);
+      OpContext ctx(step.node, std::move(args), s.options.reference_kernels, allocator);
       const auto start = std::chrono::steady_clock::now();
       step.op->run(ctx);
       if (s.options.profile) {
@@ -88,18 +109,23 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
         ++p.calls;
         p.total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       }
-      for (size_t i = 0; i < step.outputs.size(); ++i) {
-        if (step.outputs[i] < 0) continue;
-        if (!ctx.outputs()[i].defined())
-          throw step.node.error(ErrorKind::Runtime, "kernel did not produce output " + std::to_string(i));
-        s.values[step.outputs[i]] = std::move(ctx.outputs()[i]);
+      for (size_t o = 0; o < step.outputs.size(); ++o) {
+        if (step.outputs[o] < 0) continue;
+        if (!ctx.outputs()[o].defined())
+          throw step.node.error(ErrorKind::Runtime, "kernel did not produce output " + std::to_string(o));
+        s.values[step.outputs[o]] = std::move(ctx.outputs()[o]);
       }
+      if (recorder) recorder->end_step(step, s.values);
       // Free each value after its last read.
       for (int slot : step.inputs) {
         if (slot >= 0 && --s.unread[slot] == 0) s.values[slot] = Tensor();
       }
     }
   });
+  if (recorder) {
+    if (s.plans.size() >= kMaxPlans) s.plans.clear();
+    s.plans.emplace(shapes, recorder->plan());
+  }
 
   std::map<std::string, Tensor> outputs;
   for (size_t i = 0; i < g.outputs.size(); ++i) outputs[g.outputs[i].name] = s.values[g.output_slots[i]];

@@ -155,3 +155,15 @@ TEST(Loader, ReportsUnreadableFilesAsIo) {
   }
   EXPECT_EQ(load_error("not a protobuf").kind(), ErrorKind::Model);
 }
+
+TEST(Loader, FusesGemmAndRelu) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {1, 2}).output("y").output("z");
+  b.initializer("w", Tensor::from_vector<float>({2, 2}, {1, 0, 0, 1}));
+  b.node("Gemm", {"x", "w"}, {"g"});
+  b.node("Relu", {"g"}, {"y"});
+  b.node("Gemm", {"x", "w"}, {"z"});   // a graph output: stays unfused
+  b.node("Relu", {"z"}, {"unused"});
+  auto model = Model::load_bytes(b.bytes());
+  EXPECT_EQ(model->op_counts(), (std::map<std::string, int>{{"Gemm", 2}}));
+}

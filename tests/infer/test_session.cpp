@@ -1,6 +1,7 @@
 // Sessions: input checks, sharing one model across threads, profiling.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "onnx_builder.h"
@@ -93,5 +94,34 @@ TEST(Session, KernelErrorsNameTheNode) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Data);
     EXPECT_EQ(e.where(), "node 'bad_reshape' (Reshape)");
+  }
+}
+
+TEST(Session, OutputsSurviveLaterRunsThatReuseTheArena) {
+  // y is a view (Reshape) of an intermediate: it must not live in the arena.
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2, 2}).output("y");
+  b.initializer("shape", Tensor::from_vector<int64_t>({1}, {4}));
+  b.node("Relu", {"x"}, {"r"});
+  b.node("Sigmoid", {"r"}, {"s"});
+  b.node("Reshape", {"s", "shape"}, {"y"});
+  Session session(Model::load_bytes(b.bytes()));
+  std::vector<std::map<std::string, Tensor>> kept;
+  for (float v : {0.0f, 1.0f, 2.0f, 3.0f})
+    kept.push_back(session.run({{"x", Tensor::from_vector<float>({2, 2}, {v, v, v, v})}}));
+  for (int i = 0; i < 4; ++i) {
+    const float want = 1.0f / (1.0f + std::exp(-static_cast<float>(i)));
+    for (int j = 0; j < 4; ++j) EXPECT_FLOAT_EQ(kept[i].at("y").data<float>()[j], want) << "run " << i;
+  }
+}
+
+TEST(Session, PlansPerInputShape) {
+  Session session(small_mlp());
+  for (int batch : {1, 5, 1, 5, 3}) {
+    Tensor x(DType::Float32, {batch, 3});
+    for (int i = 0; i < batch; ++i) x.data<float>()[i * 3] = static_cast<float>(i);
+    auto y = session.run({{"x", x}}).at("y");
+    ASSERT_EQ(y.shape(), (Shape{batch, 2}));
+    for (int i = 0; i < batch; ++i) EXPECT_EQ(y.data<float>()[i * 2], i + 0.5f) << "batch " << batch;
   }
 }
