@@ -119,11 +119,12 @@ Table parse_csv(const std::string& text, const std::string& source) {
   }
   Table t;
   t.source = source;
-  std::vector<std::vector<std::string>*> cols;
   for (auto& name : records[0]) {
     if (t.has(name)) throw Error(ErrorKind::Data, "column '" + name + "' appears twice", source + ":1");
-    cols.push_back(&t.column_to_fill(name));
+    t.column_to_fill(name);
   }
+  std::vector<std::vector<std::string>*> cols;  // taken once all exist: adding a column moves them
+  for (auto& name : records[0]) cols.push_back(&t.column_to_fill(name));
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != cols.size()) {
       throw Error(ErrorKind::Data,

@@ -1,0 +1,83 @@
+// storefuse abtest: is model B better than model A, and can it ship?
+//   storefuse abtest [compare] --config configs/abtest.yaml       paired, offline
+//   storefuse abtest simulate --config ...                         online split over labelled predictions
+//   storefuse abtest analyse --log log.csv                         online log of assignments and outcomes
+// Flags are shorthands for --set abtest.<key>=...; the exit code is 0
+// whatever the verdict (the verdict is in the report and on stdout).
+#include <iostream>
+
+#include "command.h"
+#include "storefuse/abtest/run.h"
+#include "storefuse/abtest/settings.h"
+#include "storefuse/core/config.h"
+#include "storefuse/core/error.h"
+
+namespace storefuse::cli {
+
+namespace {
+
+const char* kUsage =
+    "[compare|simulate|analyse] [--config FILE] [--set abtest.key=value ...]\n"
+    "       [--a PRED_A] [--b PRED_B] [--data LABELS] [--log LOG] [--out DIR]";
+
+void print_help(const po::options_description& opts) {
+  std::cout << "usage: storefuse abtest " << kUsage << "\n\n"
+            << "  compare   (default) both models' predictions on the same labelled samples:\n"
+            << "            paired bootstrap intervals, McNemar, Wilcoxon, slices with Holm\n"
+            << "  simulate  split customers between A and B by the traffic hash, write log.csv\n"
+            << "            and analyse it as an online experiment\n"
+            << "  analyse   an online log (customer_id, variant, outcome): SRM check, z / Welch\n"
+            << "            tests, sample size, always-valid mSPRT p-values\n\n"
+            << "Writes report.json, report.md and report.html to --out; prints the verdict.\n"
+            << "Settings: the abtest section of configs/defaults.yaml; method: docs/abtest.md.\n\n"
+            << opts << "\n";
+}
+
+}  // namespace
+
+int run_abtest(const std::vector<std::string>& args) {
+  std::string mode = "compare";
+  std::vector<std::string> rest = args;
+  if (!rest.empty() && rest[0].rfind("-", 0) != 0) {
+    mode = rest[0];
+    rest.erase(rest.begin());
+    if (mode != "compare" && mode != "simulate" && mode != "analyse") {
+      throw Error(ErrorKind::Usage, "unknown abtest mode '" + mode + "'", "storefuse abtest",
+                  "use compare, simulate or analyse");
+    }
+  }
+  po::options_description opts("options");
+  opts.add_options()
+      ("config,c", po::value<std::string>()->default_value(""), "YAML config with an abtest: section")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a key: --set abtest.resamples=5000 (repeatable)")
+      ("a", po::value<std::string>(), "model A's predictions (.csv/.jsonl)")
+      ("b", po::value<std::string>(), "model B's predictions (.csv/.jsonl)")
+      ("data", po::value<std::string>(), "labels (.csv/.jsonl)")
+      ("log", po::value<std::string>(), "analyse: the online log")
+      ("out,o", po::value<std::string>(), "report directory");
+  if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
+    print_help(opts);
+    return kExitOk;
+  }
+  po::variables_map vm;
+  if (!parse_args("abtest " + mode, kUsage, opts, rest, vm)) return kExitOk;
+
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  for (const char* key : {"a", "b", "data", "out"}) {
+    // Quoted, so that a path is always a string to the YAML parser.
+    if (vm.count(key)) sets.push_back(std::string("abtest.") + key + "=\"" + vm[key].as<std::string>() + "\"");
+  }
+  if (vm.count("log")) sets.push_back("abtest.online.log=\"" + vm["log"].as<std::string>() + "\"");
+  const auto settings = abtest::settings_from_config(config::load(vm["config"].as<std::string>(), sets));
+
+  abtest::Verdict verdict = mode == "simulate"  ? abtest::run_simulate(settings)
+                            : mode == "analyse" ? abtest::run_analyse(settings)
+                                                : abtest::run_compare(settings);
+  std::cout << verdict.decision << "\n";
+  for (const auto& c : verdict.checks) std::cout << "  " << c.name << " [" << c.status << "] " << c.detail << "\n";
+  std::cout << "report: " << settings.out << "/report.html\n";
+  return kExitOk;
+}
+
+}  // namespace storefuse::cli
