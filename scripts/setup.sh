@@ -15,6 +15,7 @@ build_deps=(
 peer_deps=(
   python3 python3-torch python3-torchaudio python3-onnx python3-h5py
   python3-scipy python3-numpy libonnx-testdata
+  chromium   # loads the A/B HTML report in a test
 )
 
 wanted=("${build_deps[@]}")
