@@ -5,12 +5,12 @@
 #include <string>
 #include <utility>
 
+#include "fft_simd.h"
 #include "storefuse/core/error.h"
 
 namespace storefuse::features {
 namespace {
 
-constexpr int L = RealFft::kLanes;
 constexpr double kPi = 3.14159265358979323846;
 
 // Radix order: 4 first (cheapest per point), then 2, 3, 5, then any other
@@ -28,178 +28,151 @@ std::vector<int> factorize(int m) {
   return radices;
 }
 
-// One Stockham stage. Element e of a complex array is the kLanes floats at
-// [e * L, e * L + L). Butterfly j of sub-transform q reads elements
-// q + s * (j + r * g) for r < radix and writes q + s * (radix * j + u),
-// scaled by the twiddle w^(j*u). For fixed j and r the s sub-transforms are
-// adjacent, so the inner loops run over s * L contiguous floats.
-struct StageArgs {
+using simd::at;
+using simd::L;
+using simd::Lanes;
+using simd::splat;
+
+struct Cx {
+  Lanes re, im;
+};
+inline Cx operator+(Cx a, Cx b) { return {a.re + b.re, a.im + b.im}; }
+inline Cx operator-(Cx a, Cx b) { return {a.re - b.re, a.im - b.im}; }
+inline Cx operator*(float k, Cx a) { return {k * a.re, k * a.im}; }
+inline Cx times_minus_i(Cx a) { return {a.im, -a.re}; }
+inline Cx twiddle(Cx a, Lanes wr, Lanes wi) { return {a.re * wr - a.im * wi, a.re * wi + a.im * wr}; }
+
+// One Stockham stage of radix P over sub-transforms of length g*P, s of them
+// side by side. Butterfly j of sub-transform q reads elements
+// q + s*(j + r*g), r < P, and writes q + s*(P*j + u), u < P, output u scaled
+// by the twiddle w^(j*u). Element e is the kLanes floats at e * kLanes.
+struct Pass {
   const float *xr, *xi;
   float *yr, *yi;
   int s, g;
-  const float *twr, *twi;
+  const float *twr, *twi;  // P-1 twiddles per butterfly j
+
+  Cx in(int j, int r, int q) const {
+    const std::size_t e = q + static_cast<std::size_t>(s) * (j + r * g);
+    return {at(xr, e), at(xi, e)};
+  }
+  void out(int p, int j, int u, int q, Cx v) const {
+    const std::size_t e = q + static_cast<std::size_t>(s) * (p * j + u);
+    at(yr, e) = v.re;
+    at(yi, e) = v.im;
+  }
 };
 
-inline void twiddle(float& re, float& im, float wr, float wi) {
-  const float t = re * wr - im * wi;
-  im = re * wi + im * wr;
-  re = t;
-}
+// The twiddles of butterfly j, broadcast once for all s sub-transforms.
+template <int P>
+struct Twiddles {
+  Lanes re[P - 1], im[P - 1];
+  Twiddles(const Pass& st, int j) {
+    for (int u = 0; u < P - 1; ++u) {
+      re[u] = splat(st.twr[j * (P - 1) + u]);
+      im[u] = splat(st.twi[j * (P - 1) + u]);
+    }
+  }
+  Cx operator()(int u, Cx v) const { return twiddle(v, re[u - 1], im[u - 1]); }
+};
 
-void radix2(const StageArgs& a) {
-  const int n = a.s * L;
-  for (int j = 0; j < a.g; ++j) {
-    const float wr = a.twr[j], wi = a.twi[j];
-    const float *x0r = a.xr + j * n, *x0i = a.xi + j * n;
-    const float *x1r = x0r + a.g * n, *x1i = x0i + a.g * n;
-    float *y0r = a.yr + 2 * j * n, *y0i = a.yi + 2 * j * n;
-    float *y1r = y0r + n, *y1i = y0i + n;
-    for (int i = 0; i < n; ++i) {
-      y0r[i] = x0r[i] + x1r[i];
-      y0i[i] = x0i[i] + x1i[i];
-      float dr = x0r[i] - x1r[i], di = x0i[i] - x1i[i];
-      twiddle(dr, di, wr, wi);
-      y1r[i] = dr;
-      y1i[i] = di;
+STOREFUSE_SIMD_KERNEL void radix2(const Pass& st) {
+  for (int j = 0; j < st.g; ++j) {
+    const Twiddles<2> w(st, j);
+    for (int q = 0; q < st.s; ++q) {
+      const Cx a0 = st.in(j, 0, q), a1 = st.in(j, 1, q);
+      st.out(2, j, 0, q, a0 + a1);
+      st.out(2, j, 1, q, w(1, a0 - a1));
     }
   }
 }
 
-void radix3(const StageArgs& a) {
+STOREFUSE_SIMD_KERNEL void radix3(const Pass& st) {
   const float h = static_cast<float>(std::sqrt(3.0) / 2);  // sin(2*pi/3)
-  const int n = a.s * L;
-  const int step = a.g * n;
-  for (int j = 0; j < a.g; ++j) {
-    const float* w_r = a.twr + 2 * j;
-    const float* w_i = a.twi + 2 * j;
-    const float *x0r = a.xr + j * n, *x0i = a.xi + j * n;
-    float *y0r = a.yr + 3 * j * n, *y0i = a.yi + 3 * j * n;
-    for (int i = 0; i < n; ++i) {
-      const float a0r = x0r[i], a0i = x0i[i];
-      const float a1r = x0r[i + step], a1i = x0i[i + step];
-      const float a2r = x0r[i + 2 * step], a2i = x0i[i + 2 * step];
-      const float tr = a1r + a2r, ti = a1i + a2i;
-      const float mr = a0r - 0.5f * tr, mi = a0i - 0.5f * ti;
-      const float dr = h * (a1i - a2i), di = -h * (a1r - a2r);  // -i*h*(a1 - a2)
-      float b1r = mr + dr, b1i = mi + di, b2r = mr - dr, b2i = mi - di;
-      twiddle(b1r, b1i, w_r[0], w_i[0]);
-      twiddle(b2r, b2i, w_r[1], w_i[1]);
-      y0r[i] = a0r + tr;
-      y0i[i] = a0i + ti;
-      y0r[i + n] = b1r;
-      y0i[i + n] = b1i;
-      y0r[i + 2 * n] = b2r;
-      y0i[i + 2 * n] = b2i;
+  for (int j = 0; j < st.g; ++j) {
+    const Twiddles<3> w(st, j);
+    for (int q = 0; q < st.s; ++q) {
+      const Cx a0 = st.in(j, 0, q), a1 = st.in(j, 1, q), a2 = st.in(j, 2, q);
+      const Cx t = a1 + a2;
+      const Cx m = a0 - 0.5f * t;
+      const Cx d = h * times_minus_i(a1 - a2);
+      st.out(3, j, 0, q, a0 + t);
+      st.out(3, j, 1, q, w(1, m + d));
+      st.out(3, j, 2, q, w(2, m - d));
     }
   }
 }
 
-void radix4(const StageArgs& a) {
-  const int n = a.s * L;
-  const int step = a.g * n;
-  for (int j = 0; j < a.g; ++j) {
-    const float* w_r = a.twr + 3 * j;
-    const float* w_i = a.twi + 3 * j;
-    const float *x0r = a.xr + j * n, *x0i = a.xi + j * n;
-    float *y0r = a.yr + 4 * j * n, *y0i = a.yi + 4 * j * n;
-    for (int i = 0; i < n; ++i) {
-      const float a0r = x0r[i], a0i = x0i[i];
-      const float a1r = x0r[i + step], a1i = x0i[i + step];
-      const float a2r = x0r[i + 2 * step], a2i = x0i[i + 2 * step];
-      const float a3r = x0r[i + 3 * step], a3i = x0i[i + 3 * step];
-      const float t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
-      const float t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
-      // b1 = t1 - i*t3, b3 = t1 + i*t3
-      float b1r = t1r + t3i, b1i = t1i - t3r;
-      float b2r = t0r - t2r, b2i = t0i - t2i;
-      float b3r = t1r - t3i, b3i = t1i + t3r;
-      twiddle(b1r, b1i, w_r[0], w_i[0]);
-      twiddle(b2r, b2i, w_r[1], w_i[1]);
-      twiddle(b3r, b3i, w_r[2], w_i[2]);
-      y0r[i] = t0r + t2r;
-      y0i[i] = t0i + t2i;
-      y0r[i + n] = b1r;
-      y0i[i + n] = b1i;
-      y0r[i + 2 * n] = b2r;
-      y0i[i + 2 * n] = b2i;
-      y0r[i + 3 * n] = b3r;
-      y0i[i + 3 * n] = b3i;
+STOREFUSE_SIMD_KERNEL void radix4(const Pass& st) {
+  for (int j = 0; j < st.g; ++j) {
+    const Twiddles<4> w(st, j);
+    for (int q = 0; q < st.s; ++q) {
+      const Cx a0 = st.in(j, 0, q), a1 = st.in(j, 1, q), a2 = st.in(j, 2, q), a3 = st.in(j, 3, q);
+      const Cx t0 = a0 + a2, t1 = a0 - a2, t2 = a1 + a3, t3 = times_minus_i(a1 - a3);
+      st.out(4, j, 0, q, t0 + t2);
+      st.out(4, j, 1, q, w(1, t1 + t3));
+      st.out(4, j, 2, q, w(2, t0 - t2));
+      st.out(4, j, 3, q, w(3, t1 - t3));
     }
   }
 }
 
-void radix5(const StageArgs& a) {
-  const float c1 = static_cast<float>(std::cos(2 * kPi / 5));
-  const float c2 = static_cast<float>(std::cos(4 * kPi / 5));
-  const float s1 = static_cast<float>(std::sin(2 * kPi / 5));
-  const float s2 = static_cast<float>(std::sin(4 * kPi / 5));
-  const int n = a.s * L;
-  const int step = a.g * n;
-  for (int j = 0; j < a.g; ++j) {
-    const float* w_r = a.twr + 4 * j;
-    const float* w_i = a.twi + 4 * j;
-    const float *x0r = a.xr + j * n, *x0i = a.xi + j * n;
-    float *y0r = a.yr + 5 * j * n, *y0i = a.yi + 5 * j * n;
-    for (int i = 0; i < n; ++i) {
-      const float a0r = x0r[i], a0i = x0i[i];
-      const float a1r = x0r[i + step], a1i = x0i[i + step];
-      const float a2r = x0r[i + 2 * step], a2i = x0i[i + 2 * step];
-      const float a3r = x0r[i + 3 * step], a3i = x0i[i + 3 * step];
-      const float a4r = x0r[i + 4 * step], a4i = x0i[i + 4 * step];
-      const float t1r = a1r + a4r, t1i = a1i + a4i, t3r = a1r - a4r, t3i = a1i - a4i;
-      const float t2r = a2r + a3r, t2i = a2i + a3i, t4r = a2r - a3r, t4i = a2i - a3i;
-      const float m1r = a0r + c1 * t1r + c2 * t2r, m1i = a0i + c1 * t1i + c2 * t2i;
-      const float m2r = a0r + c2 * t1r + c1 * t2r, m2i = a0i + c2 * t1i + c1 * t2i;
-      // n1 = -i*(s1*t3 + s2*t4), n2 = -i*(s2*t3 - s1*t4)
-      const float n1r = s1 * t3i + s2 * t4i, n1i = -(s1 * t3r + s2 * t4r);
-      const float n2r = s2 * t3i - s1 * t4i, n2i = -(s2 * t3r - s1 * t4r);
-      float b1r = m1r + n1r, b1i = m1i + n1i, b4r = m1r - n1r, b4i = m1i - n1i;
-      float b2r = m2r + n2r, b2i = m2i + n2i, b3r = m2r - n2r, b3i = m2i - n2i;
-      twiddle(b1r, b1i, w_r[0], w_i[0]);
-      twiddle(b2r, b2i, w_r[1], w_i[1]);
-      twiddle(b3r, b3i, w_r[2], w_i[2]);
-      twiddle(b4r, b4i, w_r[3], w_i[3]);
-      y0r[i] = a0r + t1r + t2r;
-      y0i[i] = a0i + t1i + t2i;
-      y0r[i + n] = b1r;
-      y0i[i + n] = b1i;
-      y0r[i + 2 * n] = b2r;
-      y0i[i + 2 * n] = b2i;
-      y0r[i + 3 * n] = b3r;
-      y0i[i + 3 * n] = b3i;
-      y0r[i + 4 * n] = b4r;
-      y0i[i + 4 * n] = b4i;
+STOREFUSE_SIMD_KERNEL void radix5(const Pass& st) {
+  const float c1 = static_cast<float>(std::cos(2 * kPi / 5)), c2 = static_cast<float>(std::cos(4 * kPi / 5));
+  const float s1 = static_cast<float>(std::sin(2 * kPi / 5)), s2 = static_cast<float>(std::sin(4 * kPi / 5));
+  for (int j = 0; j < st.g; ++j) {
+    const Twiddles<5> w(st, j);
+    for (int q = 0; q < st.s; ++q) {
+      const Cx a0 = st.in(j, 0, q), a1 = st.in(j, 1, q), a2 = st.in(j, 2, q), a3 = st.in(j, 3, q),
+               a4 = st.in(j, 4, q);
+      const Cx t1 = a1 + a4, t2 = a2 + a3, t3 = a1 - a4, t4 = a2 - a3;
+      const Cx m1 = a0 + c1 * t1 + c2 * t2, m2 = a0 + c2 * t1 + c1 * t2;
+      const Cx n1 = times_minus_i(s1 * t3 + s2 * t4), n2 = times_minus_i(s2 * t3 - s1 * t4);
+      st.out(5, j, 0, q, a0 + t1 + t2);
+      st.out(5, j, 1, q, w(1, m1 + n1));
+      st.out(5, j, 2, q, w(2, m2 + n2));
+      st.out(5, j, 3, q, w(3, m2 - n2));
+      st.out(5, j, 4, q, w(4, m1 - n1));
     }
   }
 }
 
 // Any prime radix p: a plain p-point DFT per butterfly, O(p) work per point.
 // Only lengths with a prime factor above 5 get here.
-void radix_generic(const StageArgs& a, int p, const float* root_r, const float* root_i) {
-  const int n = a.s * L;
-  const int step = a.g * n;
-  for (int j = 0; j < a.g; ++j) {
-    const float* x0r = a.xr + j * n;
-    const float* x0i = a.xi + j * n;
-    for (int u = 0; u < p; ++u) {
-      float* yr = a.yr + (p * j + u) * n;
-      float* yi = a.yi + (p * j + u) * n;
-      std::memcpy(yr, x0r, n * sizeof(float));
-      std::memcpy(yi, x0i, n * sizeof(float));
-      for (int r = 1; r < p; ++r) {
-        const int k = static_cast<int>(static_cast<long long>(r) * u % p);
-        const float wr = root_r[k], wi = root_i[k];
-        const float* xr = x0r + r * step;
-        const float* xi = x0i + r * step;
-        for (int i = 0; i < n; ++i) {
-          yr[i] += xr[i] * wr - xi[i] * wi;
-          yi[i] += xr[i] * wi + xi[i] * wr;
+STOREFUSE_SIMD_KERNEL void radix_generic(const Pass& st, int p, const float* root_r, const float* root_i) {
+  for (int j = 0; j < st.g; ++j) {
+    for (int q = 0; q < st.s; ++q) {
+      for (int u = 0; u < p; ++u) {
+        Cx acc = st.in(j, 0, q);
+        for (int r = 1; r < p; ++r) {
+          const int k = static_cast<int>(static_cast<long long>(r) * u % p);
+          acc = acc + twiddle(st.in(j, r, q), splat(root_r[k]), splat(root_i[k]));
         }
+        if (u > 0) {
+          const int t = (p - 1) * j + u - 1;
+          acc = twiddle(acc, splat(st.twr[t]), splat(st.twi[t]));
+        }
+        st.out(p, j, u, q, acc);
       }
-      if (u == 0) continue;
-      const float wr = a.twr[(p - 1) * j + u - 1], wi = a.twi[(p - 1) * j + u - 1];
-      for (int i = 0; i < n; ++i) twiddle(yr[i], yi[i], wr, wi);
     }
+  }
+}
+
+// Z is the complex FFT of z[j] = x[2j] + i*x[2j+1], m = n/2. Split it into
+// the transforms of the even and odd samples,
+//   E[k] = (Z[k] + conj Z[m-k]) / 2,  O[k] = -i (Z[k] - conj Z[m-k]) / 2,
+// and combine them: X[k] = E[k] + exp(-2*pi*i*k/n) O[k], k = 0..m.
+STOREFUSE_SIMD_KERNEL void split_real(const float* zr, const float* zi, int m, const float* wr,
+                                      const float* wi, float* re, float* im) {
+  for (int k = 0; k <= m; ++k) {
+    const int ka = k == m ? 0 : k, kb = k == 0 ? 0 : m - k;
+    const Cx a{at(zr, ka), at(zi, ka)};
+    const Cx b{at(zr, kb), at(zi, kb)};
+    const Cx even{0.5f * (a.re + b.re), 0.5f * (a.im - b.im)};
+    const Cx odd = times_minus_i({0.5f * (a.re - b.re), 0.5f * (a.im + b.im)});
+    const Cx x = even + twiddle(odd, splat(wr[k]), splat(wi[k]));
+    at(re, k) = x.re;
+    at(im, k) = x.im;
   }
 }
 
@@ -239,8 +212,8 @@ RealFft::RealFft(int n) : n_(n), m_(n % 2 == 0 ? n / 2 : n) {
 void RealFft::complex_fft(float* re, float* im, float* re2, float* im2,
                           const float** out_re, const float** out_im) const {
   for (const Stage& st : stages_) {
-    StageArgs a{re, im, re2, im2, st.stride, st.groups,
-                twiddle_re_.data() + st.twiddle, twiddle_im_.data() + st.twiddle};
+    const Pass a{re, im, re2, im2, st.stride, st.groups,
+                 twiddle_re_.data() + st.twiddle, twiddle_im_.data() + st.twiddle};
     switch (st.radix) {
       case 2: radix2(a); break;
       case 3: radix3(a); break;
@@ -273,27 +246,11 @@ void RealFft::forward(const float* in, float* re, float* im, float* scratch) con
 
   // Pack pairs of real samples as one complex sample: z[j] = x[2j] + i*x[2j+1].
   for (int j = 0; j < m_; ++j) {
-    std::memcpy(zr + j * L, in + 2 * j * L, L * sizeof(float));
-    std::memcpy(zi + j * L, in + (2 * j + 1) * L, L * sizeof(float));
+    at(zr, j) = at(in, 2 * j);
+    at(zi, j) = at(in, 2 * j + 1);
   }
   complex_fft(zr, zi, scratch + 2 * len, scratch + 3 * len, &fr, &fi);
-
-  // Split Z into the transforms of the even and odd samples,
-  //   E[k] = (Z[k] + conj Z[m-k]) / 2,  O[k] = -i (Z[k] - conj Z[m-k]) / 2,
-  // and combine them: X[k] = E[k] + exp(-2*pi*i*k/n) O[k].
-  for (int k = 0; k <= m_; ++k) {
-    const float* ar = fr + (k % m_) * L;
-    const float* ai = fi + (k % m_) * L;
-    const float* br = fr + ((m_ - k) % m_) * L;
-    const float* bi = fi + ((m_ - k) % m_) * L;
-    const float wr = post_re_[k], wi = post_im_[k];
-    for (int l = 0; l < L; ++l) {
-      const float er = 0.5f * (ar[l] + br[l]), ei = 0.5f * (ai[l] - bi[l]);
-      const float or_ = 0.5f * (ai[l] + bi[l]), oi = -0.5f * (ar[l] - br[l]);
-      re[k * L + l] = er + or_ * wr - oi * wi;
-      im[k * L + l] = ei + or_ * wi + oi * wr;
-    }
-  }
+  split_real(fr, fi, m_, post_re_.data(), post_im_.data(), re, im);
 }
 
 }  // namespace storefuse::features

@@ -6,13 +6,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "fft_simd.h"
 #include "mfcc_tables.h"
 #include "storefuse/core/error.h"
 
 namespace storefuse::features {
 namespace {
 
-constexpr int L = RealFft::kLanes;
+using simd::L;
 
 const MfccParams& validated(const MfccParams& p) {
   validate(p);
@@ -50,6 +51,48 @@ std::vector<float> pad_clip(const MfccParams& p, const float* x, std::size_t n) 
     mid[len - 1 - i] = mid[right];
   }
   return out;
+}
+
+// In place over all mel cells. log_mels: ln(mel + 1e-6). Otherwise
+// AmplitudeToDB("power", top_db): 10*log10(max(mel, 1e-10)), floored at
+// top_db below the loudest cell of the whole clip.
+STOREFUSE_SIMD_KERNEL void to_log_scale(const MfccParams& p, float* mel, std::size_t cells) {
+  const std::size_t vectors = cells / L;
+  auto each = [&](auto f) {
+    for (std::size_t i = 0; i < vectors; ++i) simd::at(mel, i) = f(simd::at(mel, i));
+    simd::Lanes tail = {};  // the last cells % L values
+    std::copy(mel + vectors * L, mel + cells, reinterpret_cast<float*>(&tail));
+    tail = f(tail);
+    std::copy(reinterpret_cast<float*>(&tail), reinterpret_cast<float*>(&tail) + cells % L, mel + vectors * L);
+  };
+  if (p.log_mels) {
+    each([](simd::Lanes v) { return simd::log(v + 1e-6f); });
+    return;
+  }
+  const float db_per_ln = static_cast<float>(10.0 / std::log(10.0));
+  each([&](simd::Lanes v) { return db_per_ln * simd::log(v < 1e-10f ? simd::splat(1e-10f) : v); });
+  if (p.top_db) {
+    const float floor_db = *std::max_element(mel, mel + cells) - static_cast<float>(*p.top_db);
+    for (std::size_t i = 0; i < cells; ++i) mel[i] = std::max(mel[i], floor_db);
+  }
+}
+
+// out[c][t] = sum_m dct[c][m] * logmel[m][t], accumulated in double:
+// unnormalised coefficients of a 100-band decibel spectrum reach 1e4, where
+// float sums lose 1e-3.
+STOREFUSE_SIMD_KERNEL void dct(int n_mfcc, int n_mels, int frames, const float* dct, const float* logmel,
+                               float* out) {
+  std::vector<double> acc(frames);
+  for (int c = 0; c < n_mfcc; ++c) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int m = 0; m < n_mels; ++m) {
+      const double d = dct[static_cast<std::size_t>(c) * n_mels + m];
+      const float* row = logmel + static_cast<std::size_t>(m) * frames;
+      for (int t = 0; t < frames; ++t) acc[t] += d * row[t];
+    }
+    float* dst = out + static_cast<std::size_t>(c) * frames;
+    for (int t = 0; t < frames; ++t) dst[t] = static_cast<float>(acc[t]);
+  }
 }
 
 }  // namespace
@@ -100,7 +143,7 @@ int MfccExtractor::num_frames(std::size_t n_samples) const {
 
 // Mel power of every frame into mel[band * frames + t], kLanes frames per
 // FFT call.
-void MfccExtractor::mel_power(const std::vector<float>& padded, int frames, float* mel) const {
+STOREFUSE_SIMD_KERNEL void MfccExtractor::mel_power(const std::vector<float>& padded, int frames, float* mel) const {
   const MfccParams& p = params_;
   const int n_fft = p.n_fft, bins = fft_.bins();
   std::vector<float> in(static_cast<std::size_t>(n_fft) * L);
@@ -109,33 +152,38 @@ void MfccExtractor::mel_power(const std::vector<float>& padded, int frames, floa
 
   for (int t0 = 0; t0 < frames; t0 += L) {
     const int lanes = std::min(L, frames - t0);
+    // Lane l windows frame t0 + l; lanes past the last frame repeat it and
+    // are dropped below.
+    const float* frame[L];
     for (int l = 0; l < L; ++l) {
-      if (l >= lanes) {
-        for (int i = 0; i < n_fft; ++i) in[i * L + l] = 0.0f;
-        continue;
-      }
-      const float* frame = padded.data() + static_cast<std::size_t>(t0 + l) * p.hop_length;
-      for (int i = 0; i < n_fft; ++i) in[i * L + l] = frame[i] * window_[i];
+      frame[l] = padded.data() + static_cast<std::size_t>(t0 + std::min(l, lanes - 1)) * p.hop_length;
+    }
+    for (int i = 0; i < n_fft; ++i) {
+      simd::Lanes v;
+      for (int l = 0; l < L; ++l) v[l] = frame[l][i];
+      simd::at(in.data(), i) = v * window_[i];
     }
     fft_.forward(in.data(), re.data(), im.data(), scratch.data());
 
-    float* pw = re.data();  // |X|^power, in place
-    for (std::size_t i = 0; i < re.size(); ++i) pw[i] = re[i] * re[i] + im[i] * im[i];
+    // |X|^power in place of re.
+    for (int k = 0; k < bins; ++k) {
+      const simd::Lanes r = simd::at(re.data(), k), q = simd::at(im.data(), k);
+      simd::at(re.data(), k) = r * r + q * q;
+    }
     if (p.power == 1.0) {
-      for (std::size_t i = 0; i < re.size(); ++i) pw[i] = std::sqrt(pw[i]);
+      for (float& v : re) v = std::sqrt(v);
     } else if (p.power != 2.0) {
       const float half = static_cast<float>(p.power / 2);
-      for (std::size_t i = 0; i < re.size(); ++i) pw[i] = std::pow(pw[i], half);
+      for (float& v : re) v = std::pow(v, half);
     }
 
     for (std::size_t m = 0; m < bands_.size(); ++m) {
       const MelBand& band = bands_[m];
-      float acc[L] = {};
-      const float* row = pw + static_cast<std::size_t>(band.first_bin) * L;
+      simd::Lanes acc = {};
       for (std::size_t k = 0; k < band.weights.size(); ++k) {
-        for (int l = 0; l < L; ++l) acc[l] += band.weights[k] * row[k * L + l];
+        acc += band.weights[k] * simd::at(re.data(), band.first_bin + k);
       }
-      std::copy(acc, acc + lanes, mel + m * frames + t0);
+      std::copy(&acc[0], &acc[0] + lanes, mel + m * frames + t0);
     }
   }
 }
@@ -147,35 +195,8 @@ void MfccExtractor::compute(const float* samples, std::size_t n_samples, float* 
   std::vector<float> mel(cells);
   mel_power(pad_clip(p, samples, n_samples), frames, mel.data());
 
-  if (p.log_mels) {
-    for (float& v : mel) v = std::log(v + 1e-6f);
-  } else {
-    // AmplitudeToDB("power", top_db): 10*log10(max(x, 1e-10)), floored at
-    // top_db below the loudest cell of the whole clip.
-    float peak = -HUGE_VALF;
-    for (float& v : mel) {
-      v = 10.0f * std::log10(std::max(v, 1e-10f));
-      peak = std::max(peak, v);
-    }
-    if (p.top_db) {
-      const float floor_db = peak - static_cast<float>(*p.top_db);
-      for (float& v : mel) v = std::max(v, floor_db);
-    }
-  }
-
-  // DCT over bands, accumulated in double: unnormalised coefficients of a
-  // 100-band decibel spectrum reach 1e4, where float sums lose 1e-3.
-  std::vector<double> acc(frames);
-  for (int c = 0; c < p.n_mfcc; ++c) {
-    std::fill(acc.begin(), acc.end(), 0.0);
-    for (int m = 0; m < p.n_mels; ++m) {
-      const double d = dct_[static_cast<std::size_t>(c) * p.n_mels + m];
-      const float* row = mel.data() + static_cast<std::size_t>(m) * frames;
-      for (int t = 0; t < frames; ++t) acc[t] += d * row[t];
-    }
-    float* dst = out + static_cast<std::size_t>(c) * frames;
-    for (int t = 0; t < frames; ++t) dst[t] = static_cast<float>(acc[t]);
-  }
+  to_log_scale(p, mel.data(), cells);
+  dct(p.n_mfcc, p.n_mels, frames, dct_.data(), mel.data(), out);
 }
 
 std::vector<float> MfccExtractor::compute(const std::vector<float>& samples) const {
