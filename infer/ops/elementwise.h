@@ -5,6 +5,7 @@
 #include "broadcast.h"
 #include "dispatch.h"
 #include "op.h"
+#include "parallel.h"
 
 namespace storefuse::infer {
 
@@ -38,7 +39,9 @@ void run_unary(OpContext& ctx, F&& f) {
     Tensor& out = ctx.output(0, x.dtype(), x.shape());
     const T* in = x.data<T>();
     T* o = out.data<T>();
-    for (int64_t i = 0, n = x.numel(); i < n; ++i) o[i] = static_cast<T>(f(in[i]));
+    parallel_range(x.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) o[i] = static_cast<T>(f(in[i]));
+    });
   });
 }
 

@@ -36,11 +36,16 @@ void MatMul::run(OpContext& ctx) const {
     sgemm(ctx.reference(), dense_gemm(false, false, numel(batch) * m, n, k), 1.0f, pa, pb, 0.0f, pc);
     return;
   }
+  // Many small products (attention heads): the batch is split across threads.
   std::array<std::vector<int64_t>, 2> strides{broadcast_strides(batch_a, batch),
                                               broadcast_strides(batch_b, batch)};
+  std::vector<std::array<int64_t, 2>> offsets(static_cast<size_t>(numel(batch)));
+  for_each_broadcast<2>(batch, strides, [&](int64_t i, const std::array<int64_t, 2>& off) { offsets[i] = off; });
   const GemmShape g = dense_gemm(false, false, m, n, k);
-  for_each_broadcast<2>(batch, strides, [&](int64_t i, const std::array<int64_t, 2>& off) {
-    sgemm(ctx.reference(), g, 1.0f, pa + off[0] * m * k, pb + off[1] * k * n, 0.0f, pc + i * m * n);
+  const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(m * n * k, 1));
+  parallel_range(static_cast<int64_t>(offsets.size()), grain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      sgemm(ctx.reference(), g, 1.0f, pa + offsets[i][0] * m * k, pb + offsets[i][1] * k * n, 0.0f, pc + i * m * n);
   });
 }
 

@@ -20,7 +20,7 @@ void Pow::run(OpContext& ctx) const {
       const T* px = x.data<T>();
       const E* py = y.data<E>();
       T* out = ctx.output(0, x.dtype(), shape).template data<T>();
-      for_each_broadcast<2>(shape, strides, [&](int64_t o, const std::array<int64_t, 2>& off) {
+      parallel_for_each_broadcast<2>(shape, strides, [&](int64_t o, const std::array<int64_t, 2>& off) {
         out[o] = static_cast<T>(std::pow(static_cast<double>(px[off[0]]), static_cast<double>(py[off[1]])));
       });
     });

@@ -13,8 +13,8 @@ void copy_as(const Tensor& in, Tensor& out, const std::vector<int64_t>& in_strid
   const T* src = static_cast<const T*>(in.raw()) + offset;
   T* dst = static_cast<T*>(out.raw());
   std::array<std::vector<int64_t>, 1> strides{in_strides};
-  for_each_broadcast<1>(out.shape(), strides,
-                        [&](int64_t o, const std::array<int64_t, 1>& off) { dst[o] = src[off[0]]; });
+  parallel_for_each_broadcast<1>(out.shape(), strides,
+                                 [&](int64_t o, const std::array<int64_t, 1>& off) { dst[o] = src[off[0]]; });
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ void Where::run(OpContext& ctx) const {
     const T* px = x.data<T>();
     const T* py = y.data<T>();
     T* out = ctx.output(0, x.dtype(), shape).template data<T>();
-    for_each_broadcast<3>(shape, strides, [&](int64_t o, const std::array<int64_t, 3>& off) {
+    parallel_for_each_broadcast<3>(shape, strides, [&](int64_t o, const std::array<int64_t, 3>& off) {
       out[o] = pc[off[0]] ? px[off[1]] : py[off[2]];
     });
   });

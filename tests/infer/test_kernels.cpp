@@ -88,3 +88,25 @@ TEST(Kernels, ConvFastMatchesReference) {
     }
   }
 }
+
+// Large element-wise and data-movement ops split rows across threads; the
+// split must not change any element (2 threads against 1).
+TEST(Kernels, ParallelLoopsMatchSequential) {
+  std::mt19937 rng(17);
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, -1, -1}).input("y", DType::Float32, {-1, 1}).output("sum").output("t");
+  b.output("soft").output("sig").output("slice");
+  b.initializer("starts", Tensor::from_vector<int64_t>({2}, {1, 3}));
+  b.initializer("ends", Tensor::from_vector<int64_t>({2}, {-1, 200}));
+  b.initializer("axes", Tensor::from_vector<int64_t>({2}, {0, 2}));
+  b.initializer("steps", Tensor::from_vector<int64_t>({2}, {2, 3}));
+  b.node("Add", {"x", "y"}, {"sum"});
+  set_ints(b.node("Transpose", {"x"}, {"t"}), "perm", {2, 0, 1});
+  set_int(b.node("Softmax", {"x"}, {"soft"}), "axis", 1);
+  b.node("Sigmoid", {"x"}, {"sig"});
+  b.node("Slice", {"x", "starts", "ends", "axes", "steps"}, {"slice"});
+  for (const Shape& x : {Shape{64, 300, 17}, Shape{9, 1000, 33}, Shape{3, 5, 7}}) {
+    expect_fast_matches_reference(b, {{"x", random_tensor(x, rng)}, {"y", random_tensor({x[1], 1}, rng)}},
+                                  "x=" + to_string(x));
+  }
+}
