@@ -60,27 +60,59 @@ Session::~Session() = default;
 
 const Model& Session::model() const { return *state_->model; }
 
-std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& inputs) {
-  State& s = *state_;
-  const Model::Graph& g = *s.model->graph_;
+namespace {
+
+// Checks the caller's inputs against the model and stores them in their slots.
+void bind_inputs(const Model& model, const Model::Graph& g, const std::map<std::string, Tensor>& inputs,
+                 std::vector<Tensor>& values) {
   for (const auto& [name, t] : inputs) {
     auto it = std::find_if(g.inputs.begin(), g.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
     if (it == g.inputs.end())
       throw Error(ErrorKind::Data, "the model has no input named '" + name + "'", {},
-                  "the model's inputs are: " + input_names(*s.model));
+                  "the model's inputs are: " + input_names(model));
   }
-  s.values = g.constants;
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     auto it = inputs.find(g.inputs[i].name);
     if (it == inputs.end())
       throw Error(ErrorKind::Data, "input '" + g.inputs[i].name + "' is missing", {},
-                  "pass every model input: " + input_names(*s.model));
+                  "pass every model input: " + input_names(model));
     check_input(g.inputs[i], it->second);
-    s.values[g.input_slots[i]] = it->second;
+    values[g.input_slots[i]] = it->second;
   }
+}
+
+// Runs one kernel and stores its outputs in their slots.
+void run_step(const Model::Graph::Step& step, std::vector<Tensor>& values, bool reference, Allocator* allocator,
+              std::map<std::string, OpProfile>* profile) {
+  std::vector<const Tensor*> args;
+  for (int slot : step.inputs) args.push_back(slot < 0 ? nullptr : &values[slot]);
+  OpContext ctx(step.node, std::move(args), reference, allocator);
+  const auto start = std::chrono::steady_clock::now();
+  step.op->run(ctx);
+  if (profile) {
+    OpProfile& p = (*profile)[step.node.op_type];
+    p.op_type = step.node.op_type;
+    ++p.calls;
+    p.total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  }
+  for (size_t o = 0; o < step.outputs.size(); ++o) {
+    if (step.outputs[o] < 0) continue;
+    if (!ctx.outputs()[o].defined())
+      throw step.node.error(ErrorKind::Runtime, "kernel did not produce output " + std::to_string(o));
+    values[step.outputs[o]] = std::move(ctx.outputs()[o]);
+  }
+}
+
+}  // namespace
+
+std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& inputs) {
+  State& s = *state_;
+  const Model::Graph& g = *s.model->graph_;
+  s.values = g.constants;
+  bind_inputs(*s.model, g, inputs, s.values);
   s.unread = g.consumers;
 
-  // Plan memory on the first run with these input shapes; reuse it after.
+  // The first run with these input shapes records a memory plan; later runs use it.
   std::vector<Shape> shapes;
   for (int slot : g.input_slots) shapes.push_back(s.values[slot].shape());
   auto plan = s.plans.find(shapes);
@@ -98,26 +130,9 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
       const Model::Graph::Step& step = g.steps[i];
       if (recorder) recorder->begin_step(i);
       if (planned) planned->begin_step(i);
-      std::vector<const Tensor*> args;
-      for (int slot : step.inputs) args.push_back(slot < 0 ? nullptr : &s.values[slot]);
-      OpContext ctx(step.node, std::move(args), s.options.reference_kernels, allocator);
-      const auto start = std::chrono::steady_clock::now();
-      step.op->run(ctx);
-      if (s.options.profile) {
-        OpProfile& p = s.profile[step.node.op_type];
-        p.op_type = step.node.op_type;
-        ++p.calls;
-        p.total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      }
-      for (size_t o = 0; o < step.outputs.size(); ++o) {
-        if (step.outputs[o] < 0) continue;
-        if (!ctx.outputs()[o].defined())
-          throw step.node.error(ErrorKind::Runtime, "kernel did not produce output " + std::to_string(o));
-        s.values[step.outputs[o]] = std::move(ctx.outputs()[o]);
-      }
+      run_step(step, s.values, s.options.reference_kernels, allocator, s.options.profile ? &s.profile : nullptr);
       if (recorder) recorder->end_step(step, s.values);
-      // Free each value after its last read.
-      for (int slot : step.inputs) {
+      for (int slot : step.inputs) {  // free each value after its last read
         if (slot >= 0 && --s.unread[slot] == 0) s.values[slot] = Tensor();
       }
     }
