@@ -1,0 +1,26 @@
+// Dataset batches as model tensors.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "storefuse/datasets/batch.h"
+#include "storefuse/train/losses.h"
+#include "storefuse/train/model.h"
+
+namespace storefuse::train {
+
+struct TrainBatch {
+  ModelInput input;
+  Targets targets;
+};
+
+// On CPU the tensors view the batch's buffers without a copy, so `batch` must
+// outlive the result; on another device they are copies. The batch must have
+// targets.
+TrainBatch to_tensors(datasets::Batch& batch, const torch::Device& device);
+
+// Modality dropout: hides each present modality of each sample with
+// probability p, drawing from the default torch generator.
+torch::Tensor drop_modalities(const torch::Tensor& mask, double p);
+
+}  // namespace storefuse::train

@@ -1,0 +1,47 @@
+// The run/data/optim/train sections of a resolved config, typed and checked.
+// The model and loss sections are parsed by make_model and
+// LossOptions::from_config.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "storefuse/core/config.h"
+#include "storefuse/datasets/loader.h"
+#include "storefuse/train/optimizer.h"
+#include "storefuse/train/scheduler.h"
+
+namespace storefuse::train {
+
+struct TrainOptions {
+  // run
+  std::string name;
+  std::filesystem::path root;
+  uint64_t seed = 42;
+  int threads = 0;  // 0: auto (see apply_threads)
+  std::string device = "auto";
+  // data
+  std::filesystem::path train_file, val_file;
+  datasets::LoaderOptions loader;
+  datasets::NanPolicy nan_policy = datasets::NanPolicy::Error;
+  // optim, sched
+  OptimizerOptions optim;
+  ScheduleOptions sched;
+  // train
+  int64_t epochs = 30;
+  double grad_clip_norm = 1.0;
+  int64_t grad_accum_steps = 1;
+  double modality_dropout = 0.0;
+  int64_t log_every_steps = 50;
+  std::string early_stopping_metric = "val/accuracy";
+  bool early_stopping_max = true;
+  int64_t patience = 0;
+  int64_t keep_last = 3;
+  int64_t checkpoint_every_steps = 0;
+
+  static TrainOptions from_config(const config::Node& cfg);
+  std::filesystem::path run_dir() const { return root / name; }
+};
+
+}  // namespace storefuse::train

@@ -1,0 +1,27 @@
+// Validation during training: the loss parts and a few direct metrics
+// (behaviour accuracy, dwell MAE in seconds, engagement MAE, Pearson
+// correlations). Full evaluation with calibration and slices is `storefuse eval`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "storefuse/core/json.h"
+#include "storefuse/datasets/loader.h"
+#include "storefuse/train/losses.h"
+#include "storefuse/train/model.h"
+
+namespace storefuse::train {
+
+// The names evaluate() reports, each prefixed "val/".
+const std::vector<std::string>& validation_metric_names();
+
+// One pass over `loader` (epoch 0, in file order) in eval mode, without
+// gradients and without drawing random numbers.
+json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader& loader,
+              const torch::Device& device);
+
+// Pearson correlation; 0 when either side is constant.
+double pearson(const std::vector<double>& x, const std::vector<double>& y);
+
+}  // namespace storefuse::train

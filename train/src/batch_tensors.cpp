@@ -1,0 +1,47 @@
+#include "storefuse/train/batch_tensors.h"
+
+#include "storefuse/core/error.h"
+
+namespace storefuse::train {
+namespace {
+
+torch::ScalarType scalar_type(datasets::DType t) {
+  switch (t) {
+    case datasets::DType::Float32: return torch::kFloat32;
+    case datasets::DType::UInt8: return torch::kUInt8;
+    case datasets::DType::Int32: return torch::kInt32;
+  }
+  return torch::kFloat32;
+}
+
+template <class T>
+torch::Tensor wrap(std::vector<T>& v, std::vector<int64_t> shape, torch::ScalarType type) {
+  return torch::from_blob(v.data(), shape, type);
+}
+
+}  // namespace
+
+TrainBatch to_tensors(datasets::Batch& batch, const torch::Device& device) {
+  if (!batch.has_targets) {
+    throw Error(ErrorKind::Data, "training and validation need a labelled dataset (has_targets = 0)");
+  }
+  TrainBatch out;
+  const int64_t n = batch.rows;
+  for (int m = 0; m < kNumModalities; ++m) {
+    auto& a = batch.inputs[m];
+    out.input.inputs[m] = torch::from_blob(a.data(), a.shape, scalar_type(a.dtype)).to(device);
+  }
+  out.input.mask = wrap(batch.mask, {n, kNumModalities}, torch::kUInt8).to(device);
+  out.targets.behavior = wrap(batch.behavior, {n}, torch::kInt64).to(device);
+  out.targets.dwell_s = wrap(batch.dwell_s, {n}, torch::kFloat32).to(device);
+  out.targets.engagement = wrap(batch.engagement, {n}, torch::kFloat32).to(device);
+  return out;
+}
+
+torch::Tensor drop_modalities(const torch::Tensor& mask, double p) {
+  if (p <= 0.0) return mask;
+  auto keep = torch::rand(mask.sizes(), torch::TensorOptions().device(mask.device())) >= p;
+  return mask * keep.to(mask.scalar_type());
+}
+
+}  // namespace storefuse::train
