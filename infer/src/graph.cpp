@@ -1,7 +1,5 @@
 #include "graph.h"
 
-#include <set>
-
 #include "fuse.h"
 #include "registry.h"
 #include "validate.h"
@@ -81,6 +79,9 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
     for (int s : step.inputs) {
       if (s >= 0) ++g->consumers[s];
     }
+  }
+  for (const Tensor& t : g->constants) {
+    if (t.defined()) g->constant_storage.insert(t.raw());
   }
   for (const ValueInfo& out : def.outputs) {
     int s = slot(out.name);

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct Model::Graph {
   std::vector<Tensor> constants;  // per slot: defined where known at load time
   std::vector<int> consumers;     // per slot: reads by steps, plus one if a graph output
   std::vector<int> input_slots, output_slots;
+  std::set<const void*> constant_storage;  // data of every constant, to spot views of them
 
   std::vector<ValueInfo> inputs, outputs;
   int opset = 0;

@@ -142,8 +142,12 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
     s.plans.emplace(shapes, recorder->plan());
   }
 
+  // Outputs the caller may write to: never the model's own constants.
   std::map<std::string, Tensor> outputs;
-  for (size_t i = 0; i < g.outputs.size(); ++i) outputs[g.outputs[i].name] = s.values[g.output_slots[i]];
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    const Tensor& value = s.values[g.output_slots[i]];
+    outputs[g.outputs[i].name] = g.constant_storage.count(value.raw()) ? value.clone() : value;
+  }
   s.values.clear();
   return outputs;
 }

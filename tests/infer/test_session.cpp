@@ -125,3 +125,18 @@ TEST(Session, PlansPerInputShape) {
     for (int i = 0; i < batch; ++i) EXPECT_EQ(y.data<float>()[i * 2], i + 0.5f) << "batch " << batch;
   }
 }
+
+TEST(Session, OutputsNeverShareTheModelsConstants) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {1}).output("w_out").output("y");
+  b.initializer("w", Tensor::from_vector<float>({2}, {1, 2}));
+  b.initializer("shape", Tensor::from_vector<int64_t>({2}, {2, 1}));
+  b.node("Reshape", {"w", "shape"}, {"w_out"});  // folded: a view of the weights
+  b.node("Mul", {"x", "w"}, {"y"});
+  Session session(Model::load_bytes(b.bytes()));
+  auto first = session.run({{"x", Tensor::from_vector<float>({1}, {1})}});
+  first.at("w_out").data<float>()[0] = 100;  // the caller owns what it gets
+  auto second = session.run({{"x", Tensor::from_vector<float>({1}, {1})}});
+  EXPECT_EQ(second.at("w_out").data<float>()[0], 1);
+  EXPECT_EQ(second.at("y").data<float>()[0], 1);
+}
