@@ -36,14 +36,32 @@ void sgemm_reference(const GemmShape& s, float alpha, const float* a, const floa
 
 namespace {
 
+// Row i of C over columns [j, j + n) as one matrix-vector product: op(B)^T
+// restricted to those columns is n x K, stored [n, K] when trans_b (row-major
+// NoTrans) or [K, n] otherwise (row-major Trans).
+void gemv_row(const GemmShape& s, int64_t i, int64_t j, int64_t n, float alpha, const float* a, const float* b,
+              float beta, float* c) {
+  const float* x = s.trans_a ? a + i : a + i * s.lda;
+  float* y = c + i * s.ldc + j;
+  if (beta == 0) std::fill_n(y, n, 0.0f);
+  cblas_sgemv(CblasRowMajor, s.trans_b ? CblasNoTrans : CblasTrans, static_cast<blasint>(s.trans_b ? n : s.k),
+              static_cast<blasint>(s.trans_b ? s.k : n), alpha, s.trans_b ? b + j * s.ldb : b + j,
+              static_cast<blasint>(s.ldb), x, static_cast<blasint>(s.trans_a ? s.lda : 1), beta, y, 1);
+}
+
+// Up to this many rows, GEMM runs as matrix-vector products: sgemm would
+// repack all of B on every call, and B (the weights) is most of the traffic.
+constexpr int64_t kGemvRows = 4;
+// Columns of B are taken in blocks of about this size, so that a block read
+// for the first row is still in L2 for the others.
+constexpr int64_t kGemvBlockBytes = 256 * 1024;
+
 void blas(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
-  if (s.m == 1) {
-    // One row: a matrix-vector product. sgemm would repack all of B per call.
-    // op(B)^T is N x K; B stored [N, K] (trans_b) is that matrix, [K, N] its transpose.
-    if (beta == 0) std::fill_n(c, s.n, 0.0f);
-    cblas_sgemv(CblasRowMajor, s.trans_b ? CblasNoTrans : CblasTrans, static_cast<blasint>(s.trans_b ? s.n : s.k),
-                static_cast<blasint>(s.trans_b ? s.k : s.n), alpha, b, static_cast<blasint>(s.ldb), a,
-                static_cast<blasint>(s.trans_a ? s.lda : 1), beta, c, 1);
+  if (s.m <= kGemvRows) {
+    const int64_t block = std::max<int64_t>(16, kGemvBlockBytes / (std::max<int64_t>(s.k, 1) * 4));
+    for (int64_t j = 0; j < s.n; j += block) {
+      for (int64_t i = 0; i < s.m; ++i) gemv_row(s, i, j, std::min(block, s.n - j), alpha, a, b, beta, c);
+    }
     return;
   }
   cblas_sgemm(CblasRowMajor, s.trans_a ? CblasTrans : CblasNoTrans, s.trans_b ? CblasTrans : CblasNoTrans,
