@@ -12,7 +12,8 @@ Gemm::Gemm(const Node& node)
       beta_(node.attr_float("beta", 1.0f)),
       trans_a_(node.attr_int("transA", 0) != 0),
       trans_b_(node.attr_int("transB", 0) != 0),
-      relu_(node.fused_activation == "Relu") {
+      relu_(node.fused_activation == "Relu"),
+      weights_t_(trans_b_ ? Tensor() : transpose_weights(node.constant(1))) {
   if (!node.fused_activation.empty() && !relu_)
     throw node.error(ErrorKind::Unsupported, "cannot fuse activation " + node.fused_activation);
 }
@@ -41,7 +42,12 @@ void Gemm::run(OpContext& ctx) const {
     beta = beta_;
   }
   float* out = y.data<float>();
-  sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b.data<float>(), beta, out);
+  if (weights_t_.defined() && !ctx.reference()) {
+    sgemm_fast(dense_gemm(trans_a_, true, m, n, k), alpha_, a.data<float>(), weights_t_.data<float>(), beta, out);
+  } else {
+    sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b.data<float>(), beta,
+          out);
+  }
   if (relu_) {
     for (int64_t i = 0; i < m * n; ++i) out[i] = out[i] > 0 ? out[i] : 0.0f;
   }

@@ -6,6 +6,8 @@
 
 namespace storefuse::infer {
 
+MatMul::MatMul(const Node& node) : weights_t_(transpose_weights(node.constant(1))) {}
+
 void MatMul::run(OpContext& ctx) const {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
@@ -33,7 +35,12 @@ void MatMul::run(OpContext& ctx) const {
 
   // A shared 2-D right operand: fold A's batch into rows, one GEMM.
   if (numel(batch_b) == 1 && batch_a == batch) {
-    sgemm(ctx.reference(), dense_gemm(false, false, numel(batch) * m, n, k), 1.0f, pa, pb, 0.0f, pc);
+    const int64_t rows = numel(batch) * m;
+    if (weights_t_.defined() && !ctx.reference()) {
+      sgemm_fast(dense_gemm(false, true, rows, n, k), 1.0f, pa, weights_t_.data<float>(), 0.0f, pc);
+    } else {
+      sgemm(ctx.reference(), dense_gemm(false, false, rows, n, k), 1.0f, pa, pb, 0.0f, pc);
+    }
     return;
   }
   // Many small products (attention heads): the batch is split across threads.

@@ -10,6 +10,17 @@
 
 namespace storefuse::infer {
 
+Tensor transpose_weights(const Tensor* weights) {
+  if (!weights || weights->dtype() != DType::Float32 || weights->rank() != 2) return Tensor();
+  const int64_t k = weights->dim(0), n = weights->dim(1);
+  Tensor t(DType::Float32, {n, k});
+  const float* in = weights->data<float>();
+  float* out = t.data<float>();
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j) out[j * k + i] = in[i * n + j];
+  return t;
+}
+
 GemmShape dense_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k) {
   return {trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, n};
 }

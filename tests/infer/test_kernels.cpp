@@ -110,3 +110,24 @@ TEST(Kernels, ParallelLoopsMatchSequential) {
                                   "x=" + to_string(x));
   }
 }
+
+// Constant weights are transposed at load for the fast kernels; the
+// reference kernels use them as stored.
+TEST(Kernels, PrepackedWeightsMatchReference) {
+  std::mt19937 rng(19);
+  for (int64_t m : {1, 4, 9, 70})
+    for (const auto& [k, n] : std::vector<std::pair<int64_t, int64_t>>{{5, 3}, {512, 96}, {64, 1000}}) {
+      const std::string params = "m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" + std::to_string(n);
+      OnnxBuilder gemm;
+      gemm.input("a", DType::Float32, {-1, k}).output("y");
+      gemm.initializer("w", random_tensor({k, n}, rng)).initializer("c", random_tensor({n}, rng));
+      gemm.node("Gemm", {"a", "w", "c"}, {"y"});
+      expect_fast_matches_reference(gemm, {{"a", random_tensor({m, k}, rng)}}, "Gemm " + params);
+
+      OnnxBuilder matmul;
+      matmul.input("a", DType::Float32, {2, -1, k}).output("y");
+      matmul.initializer("w", random_tensor({k, n}, rng));
+      matmul.node("MatMul", {"a", "w"}, {"y"});
+      expect_fast_matches_reference(matmul, {{"a", random_tensor({2, m, k}, rng)}}, "MatMul " + params);
+    }
+}
