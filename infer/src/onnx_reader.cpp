@@ -31,10 +31,22 @@ std::string external_path(const std::string& base_dir, const std::string& locati
 std::string read_external(const onnx::TensorProto& t, const std::string& base_dir, const std::string& where) {
   std::string location;
   int64_t offset = 0, length = -1;
+  auto number = [&](const std::string& key, const std::string& text) {
+    size_t used = 0;
+    int64_t v = -1;
+    try {
+      v = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || v < 0)
+      throw Error(ErrorKind::Model, "external data " + key + " '" + text + "' is not a byte count", where);
+    return v;
+  };
   for (const auto& entry : t.external_data()) {
     if (entry.key() == "location") location = entry.value();
-    if (entry.key() == "offset") offset = std::stoll(entry.value());
-    if (entry.key() == "length") length = std::stoll(entry.value());
+    if (entry.key() == "offset") offset = number("offset", entry.value());
+    if (entry.key() == "length") length = number("length", entry.value());
   }
   std::string path = external_path(base_dir, location, where);
   std::ifstream in(path, std::ios::binary);

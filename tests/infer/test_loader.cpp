@@ -144,6 +144,12 @@ TEST(Loader, ReadsExternalDataBesideTheModel) {
 
   location->set_value("../etc/passwd");
   EXPECT_EQ(load_error(b.bytes()).kind(), ErrorKind::Model);
+
+  location->set_value("weights.bin");
+  auto* offset = w->add_external_data();
+  offset->set_key("offset");
+  offset->set_value("eight");
+  EXPECT_EQ(load_error(b.bytes()).kind(), ErrorKind::Model);
 }
 
 TEST(Loader, ReportsUnreadableFilesAsIo) {
