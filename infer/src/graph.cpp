@@ -24,6 +24,26 @@ std::vector<Node> live_nodes(std::vector<Node> nodes, const std::vector<ValueInf
   return kept;
 }
 
+void mark_shape_only(Model::Graph& g) {
+  std::vector<bool> shape_slot(g.slot_names.size(), false);
+  std::vector<bool> graph_output(g.slot_names.size(), false);
+  for (int s : g.output_slots) graph_output[s] = true;
+  for (auto& step : g.steps) {
+    bool reads_shape = false, only_known = true;
+    for (int s : step.inputs) {
+      if (s < 0) continue;
+      reads_shape = reads_shape || shape_slot[s];
+      only_known = only_known && (shape_slot[s] || g.constants[s].defined());
+    }
+    step.shape_only = step.node.op_type == "Shape" || (reads_shape && only_known);
+    // Values handed to the caller are never cached between runs.
+    for (int s : step.outputs) step.shape_only = step.shape_only && (s < 0 || !graph_output[s]);
+    for (int s : step.outputs) {
+      if (s >= 0) shape_slot[s] = step.shape_only;
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source) {
@@ -88,6 +108,7 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
     g->output_slots.push_back(s);
     ++g->consumers[s];
   }
+  mark_shape_only(*g);
   return g;
 }
 

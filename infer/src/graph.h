@@ -19,6 +19,9 @@ struct Model::Graph {
     std::unique_ptr<Op> op;
     std::vector<int> inputs;   // slot per node input, -1 where omitted
     std::vector<int> outputs;  // slot per node output, -1 where omitted
+    // Depends on nothing but input shapes (a Shape, or a step reading only
+    // constants and such steps' outputs): run once per set of input shapes.
+    bool shape_only = false;
   };
 
   std::vector<Step> steps;

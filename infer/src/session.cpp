@@ -12,6 +12,14 @@
 
 namespace storefuse::infer {
 
+// What one set of input shapes fixes: where every intermediate lives, and
+// the values of the shape-only steps, which later runs skip.
+struct ShapePlan {
+  MemoryPlan memory;
+  std::vector<std::pair<int, Tensor>> shape_values;  // slot, value
+  std::vector<int> unread;  // per slot: reads by the steps that still run
+};
+
 struct Session::State {
   std::shared_ptr<const Model> model;
   SessionOptions options;
@@ -19,7 +27,7 @@ struct Session::State {
   std::vector<Tensor> values;   // per slot, during a run
   std::vector<int> unread;      // per slot: reads still to come
   std::map<std::string, OpProfile> profile;
-  std::map<std::vector<Shape>, MemoryPlan> plans;  // by input shapes
+  std::map<std::vector<Shape>, ShapePlan> plans;  // by input shapes
 };
 
 namespace {
@@ -103,6 +111,13 @@ void run_step(const Model::Graph::Step& step, std::vector<Tensor>& values, bool 
   }
 }
 
+// Frees each input value after its last read.
+void release_inputs(const Model::Graph::Step& step, std::vector<Tensor>& values, std::vector<int>& unread) {
+  for (int slot : step.inputs) {
+    if (slot >= 0 && --unread[slot] == 0) values[slot] = Tensor();
+  }
+}
+
 }  // namespace
 
 std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& inputs) {
@@ -110,36 +125,49 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
   const Model::Graph& g = *s.model->graph_;
   s.values = g.constants;
   bind_inputs(*s.model, g, inputs, s.values);
-  s.unread = g.consumers;
 
-  // The first run with these input shapes records a memory plan; later runs use it.
+  // The first run with these input shapes records a plan; later runs use it.
   std::vector<Shape> shapes;
   for (int slot : g.input_slots) shapes.push_back(s.values[slot].shape());
-  auto plan = s.plans.find(shapes);
-  std::unique_ptr<RecordingAllocator> recorder;
-  std::unique_ptr<PlannedAllocator> planned;
-  if (plan == s.plans.end()) {
-    recorder = std::make_unique<RecordingAllocator>(g);
-  } else {
-    planned = std::make_unique<PlannedAllocator>(plan->second);
-  }
-  Allocator* allocator = recorder ? static_cast<Allocator*>(recorder.get()) : planned.get();
-
-  s.arena.execute([&] {
-    for (size_t i = 0; i < g.steps.size(); ++i) {
-      const Model::Graph::Step& step = g.steps[i];
-      if (recorder) recorder->begin_step(i);
-      if (planned) planned->begin_step(i);
-      run_step(step, s.values, s.options.reference_kernels, allocator, s.options.profile ? &s.profile : nullptr);
-      if (recorder) recorder->end_step(step, s.values);
-      for (int slot : step.inputs) {  // free each value after its last read
-        if (slot >= 0 && --s.unread[slot] == 0) s.values[slot] = Tensor();
+  auto found = s.plans.find(shapes);
+  const ShapePlan* plan = found == s.plans.end() ? nullptr : &found->second;
+  if (plan) {
+    s.unread = plan->unread;
+    for (const auto& [slot, value] : plan->shape_values) s.values[slot] = value;
+    PlannedAllocator allocator(plan->memory);
+    s.arena.execute([&] {
+      for (size_t i = 0; i < g.steps.size(); ++i) {
+        if (g.steps[i].shape_only) continue;
+        allocator.begin_step(i);
+        run_step(g.steps[i], s.values, s.options.reference_kernels, &allocator, s.options.profile ? &s.profile : nullptr);
+        release_inputs(g.steps[i], s.values, s.unread);
       }
-    }
-  });
-  if (recorder) {
+    });
+  } else {
+    s.unread = g.consumers;
+    ShapePlan recorded;
+    recorded.unread = g.consumers;
+    RecordingAllocator recorder(g);
+    s.arena.execute([&] {
+      for (size_t i = 0; i < g.steps.size(); ++i) {
+        const Model::Graph::Step& step = g.steps[i];
+        recorder.begin_step(i);
+        run_step(step, s.values, s.options.reference_kernels, &recorder, s.options.profile ? &s.profile : nullptr);
+        recorder.end_step(step, s.values);
+        if (step.shape_only) {
+          for (int slot : step.outputs) {
+            if (slot >= 0) recorded.shape_values.emplace_back(slot, s.values[slot]);
+          }
+          for (int slot : step.inputs) {
+            if (slot >= 0) --recorded.unread[slot];
+          }
+        }
+        release_inputs(step, s.values, s.unread);
+      }
+    });
+    recorded.memory = recorder.plan();
     if (s.plans.size() >= kMaxPlans) s.plans.clear();
-    s.plans.emplace(shapes, recorder->plan());
+    s.plans.emplace(shapes, std::move(recorded));
   }
 
   // Outputs the caller may write to: never the model's own constants.

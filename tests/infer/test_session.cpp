@@ -11,6 +11,7 @@
 using namespace storefuse;
 using namespace storefuse::infer;
 using storefuse::infer::testing::OnnxBuilder;
+using storefuse::infer::testing::set_int;
 
 namespace {
 
@@ -139,4 +140,27 @@ TEST(Session, OutputsNeverShareTheModelsConstants) {
   auto second = session.run({{"x", Tensor::from_vector<float>({1}, {1})}});
   EXPECT_EQ(second.at("w_out").data<float>()[0], 1);
   EXPECT_EQ(second.at("y").data<float>()[0], 1);
+}
+
+TEST(Session, ShapeComputationsFollowTheInputShapes) {
+  // y = reshape(x, [batch, 2, 3]) with batch read from x's shape at run time;
+  // the Shape -> Gather -> Unsqueeze -> Concat chain runs once per shape.
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, 6}).output("y");
+  b.initializer("zero", Tensor::from_vector<int64_t>({}, {0}));
+  b.initializer("axes", Tensor::from_vector<int64_t>({1}, {0}));
+  b.initializer("rest", Tensor::from_vector<int64_t>({2}, {2, 3}));
+  b.node("Shape", {"x"}, {"shape"});
+  b.node("Gather", {"shape", "zero"}, {"batch"});
+  b.node("Unsqueeze", {"batch", "axes"}, {"batch_1d"});
+  set_int(b.node("Concat", {"batch_1d", "rest"}, {"target"}), "axis", 0);
+  b.node("Reshape", {"x", "target"}, {"y"});
+  Session session(Model::load_bytes(b.bytes()));
+  for (int64_t batch : {1, 4, 1, 4, 4, 2}) {
+    Tensor x(DType::Float32, {batch, 6});
+    x.data<float>()[batch * 6 - 1] = static_cast<float>(batch);
+    Tensor y = session.run({{"x", x}}).at("y");
+    ASSERT_EQ(y.shape(), (Shape{batch, 2, 3})) << "batch " << batch;
+    EXPECT_EQ(y.data<float>()[batch * 6 - 1], batch);
+  }
 }
