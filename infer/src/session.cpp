@@ -131,6 +131,7 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
   for (int slot : g.input_slots) shapes.push_back(s.values[slot].shape());
   auto found = s.plans.find(shapes);
   const ShapePlan* plan = found == s.plans.end() ? nullptr : &found->second;
+  auto* profile = s.options.profile ? &s.profile : nullptr;
   if (plan) {
     s.unread = plan->unread;
     for (const auto& [slot, value] : plan->shape_values) s.values[slot] = value;
@@ -139,7 +140,7 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
       for (size_t i = 0; i < g.steps.size(); ++i) {
         if (g.steps[i].shape_only) continue;
         allocator.begin_step(i);
-        run_step(g.steps[i], s.values, s.options.reference_kernels, &allocator, s.options.profile ? &s.profile : nullptr);
+        run_step(g.steps[i], s.values, s.options.reference_kernels, &allocator, profile);
         release_inputs(g.steps[i], s.values, s.unread);
       }
     });
@@ -152,7 +153,7 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
       for (size_t i = 0; i < g.steps.size(); ++i) {
         const Model::Graph::Step& step = g.steps[i];
         recorder.begin_step(i);
-        run_step(step, s.values, s.options.reference_kernels, &recorder, s.options.profile ? &s.profile : nullptr);
+        run_step(step, s.values, s.options.reference_kernels, &recorder, profile);
         recorder.end_step(step, s.values);
         if (step.shape_only) {
           for (int slot : step.outputs) {
