@@ -9,7 +9,8 @@ namespace storefuse::train {
 namespace {
 
 torch::Tensor state_tensor(const TrainState& s) {
-  return torch::tensor({s.epoch, s.batch, s.step, s.best_epoch, s.epochs_since_best}, torch::kInt64);
+  return torch::tensor({s.epoch, s.batch, s.step, s.best_epoch, s.epochs_since_best, s.epoch_samples},
+                       torch::kInt64);
 }
 
 }  // namespace
@@ -23,7 +24,7 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
   archive.write("loss", loss);
   archive.write("optimizer", optimizer);
   archive.write("state", state_tensor(ck.state));
-  archive.write("best", torch::tensor(ck.state.best, torch::kFloat64));
+  archive.write("best", torch::tensor({ck.state.best, ck.state.epoch_loss_sum}, torch::kFloat64));
   auto gen = at::detail::getDefaultCPUGenerator();
   {
     std::lock_guard<std::mutex> lock(gen.mutex());
@@ -56,7 +57,7 @@ void load_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
     archive.read("best", best);
     archive.read("generator", generator);
     auto s = state.accessor<int64_t, 1>();
-    ck.state = {s[0], s[1], s[2], best.item<double>(), s[3], s[4]};
+    ck.state = {s[0], s[1], s[2], best[0].item<double>(), s[3], s[4], best[1].item<double>(), s[5]};
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(generator);

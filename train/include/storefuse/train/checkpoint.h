@@ -26,6 +26,8 @@ struct TrainState {
   double best = std::numeric_limits<double>::quiet_NaN();  // best early-stopping metric
   int64_t best_epoch = -1;
   int64_t epochs_since_best = 0;
+  double epoch_loss_sum = 0.0;  // training loss summed over the epoch's samples so far
+  int64_t epoch_samples = 0;
 };
 
 struct Checkpoint {

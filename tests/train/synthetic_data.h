@@ -1,0 +1,21 @@
+// Small labelled datasets for the trainer tests, written with the dataset
+// writer: each class has a fixed prototype per modality, samples are the
+// prototype plus noise, so the classes are separable; dwell and engagement
+// are functions of the class. About 20 % of modalities are missing.
+#pragma once
+
+#include <filesystem>
+
+#include "storefuse/datasets/feature_spec.h"
+
+namespace storefuse::train::synthetic {
+
+constexpr int kClasses = 4;
+
+datasets::FeatureSpec tiny_spec();  // visual 16, audio 8, text 12, sensor 4; 4 classes
+void write_separable(const std::filesystem::path& file, int64_t rows, uint64_t seed);
+
+// --set overrides that shrink seed_fusion to fit tiny_spec and train fast.
+std::vector<std::string> tiny_run_sets(const std::filesystem::path& dir);
+
+}  // namespace storefuse::train::synthetic

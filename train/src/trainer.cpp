@@ -1,0 +1,267 @@
+#include "storefuse/train/trainer.h"
+
+#include <ATen/Parallel.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <spdlog/spdlog.h>
+
+#include "storefuse/core/atomic_file.h"
+#include "storefuse/core/error.h"
+#include "storefuse/core/progress.h"
+#include "storefuse/train/batch_tensors.h"
+#include "storefuse/train/checkpoint.h"
+#include "storefuse/train/run_dir.h"
+#include "storefuse/train/train_options.h"
+#include "storefuse/train/validation.h"
+
+namespace storefuse::train {
+namespace fs = std::filesystem;
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+torch::Device pick_device(const std::string& name) {
+  if (name == "cuda" && !torch::cuda::is_available()) {
+    throw Error(ErrorKind::Unsupported, "run.device is cuda but no CUDA device is available",
+                "run.device", "use cpu or auto, or a CUDA build of LibTorch");
+  }
+  const bool cuda = name == "cuda" || (name == "auto" && torch::cuda::is_available());
+  return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+// Mean and standard deviation of the training targets' dwell seconds.
+std::pair<double, double> dwell_stats(std::shared_ptr<const datasets::DatasetReader> reader,
+                                      datasets::LoaderOptions options) {
+  options.shuffle = false;
+  options.drop_last = false;
+  datasets::Loader loader({std::move(reader)}, options);
+  loader.start_epoch(0);
+  double sum = 0, sum_sq = 0;
+  int64_t n = 0;
+  while (auto b = loader.next()) {
+    for (float d : b->dwell_s) { sum += d; sum_sq += double(d) * d; }
+    n += b->rows;
+  }
+  if (n == 0) throw Error(ErrorKind::Data, "the training set selects no rows", "data.train");
+  const double mean = sum / n, var = sum_sq / n - mean * mean;
+  return {mean, var > 1e-12 ? std::sqrt(var) : 1.0};
+}
+
+void check_finite(double value, const char* what, const TrainState& s, const fs::path& run) {
+  if (std::isfinite(value)) return;
+  throw Error(ErrorKind::Runtime,
+              std::string(what) + " is " + (std::isnan(value) ? "NaN" : "Inf") + " at epoch " +
+                  std::to_string(s.epoch + 1) + ", batch " + std::to_string(s.batch) +
+                  " (optimizer step " + std::to_string(s.step) + ")",
+              run.string(),
+              "the last good checkpoint is " + (run / "last.pt").string() +
+                  "; lower optim.lr, clip harder (train.grad_clip_norm) or check the data, then "
+                  "resume with --resume");
+}
+
+bool improved(const TrainOptions& o, double value, double best) {
+  if (std::isnan(best)) return true;
+  return o.early_stopping_max ? value > best : value < best;
+}
+
+void prune_epoch_checkpoints(const fs::path& dir, int64_t epoch, int64_t keep) {
+  const int64_t old = epoch - keep;
+  if (old >= 1) fs::remove(dir / ("epoch-" + std::to_string(old) + ".pt"));
+}
+
+json step_record(const TrainState& s, int64_t epoch, const LossParts& parts, double lr,
+                 double grad_norm, double samples_per_s) {
+  json r = {{"kind", "step"}, {"epoch", epoch + 1}, {"step", s.step},
+            {"loss", parts.total.item<double>()}, {"behavior_loss", parts.behavior.item<double>()},
+            {"dwell_loss", parts.dwell.item<double>()},
+            {"engagement_loss", parts.engagement.item<double>()},
+            {"lr", lr}, {"grad_norm", grad_norm}, {"samples_per_s", samples_per_s}};
+  if (parts.contrastive.defined()) r["contrastive_loss"] = parts.contrastive.item<double>();
+  return r;
+}
+
+}  // namespace
+
+void apply_threads(int threads) { at::set_num_threads(threads > 0 ? threads : 1); }
+
+int run_training(const config::Node& cfg, bool resume) {
+  const auto o = TrainOptions::from_config(cfg);
+  const auto& metric_names = validation_metric_names();
+  if (std::find(metric_names.begin(), metric_names.end(), o.early_stopping_metric) == metric_names.end()) {
+    throw Error(ErrorKind::Config, "unknown early-stopping metric '" + o.early_stopping_metric + "'",
+                cfg["train"]["early_stopping"]["metric"].origin().str(),
+                "one of: val/accuracy, val/loss, val/dwell_mae_s, val/engagement_mae, ...");
+  }
+  apply_threads(o.threads);
+  const auto device = pick_device(o.device);
+  const fs::path dir = o.run_dir();
+  const std::string config_yaml = cfg.to_yaml();
+  if (resume) {
+    if (!fs::exists(dir / "last.pt")) {
+      throw Error(ErrorKind::Usage, "nothing to resume: no last.pt", dir.string(),
+                  "start the run without --resume");
+    }
+    if (read_file(dir / "config.yaml") != config_yaml) {
+      throw Error(ErrorKind::Config, "the resolved config differs from the run's config.yaml",
+                  (dir / "config.yaml").string(), "resume with the same --config and --set values");
+    }
+  } else if (fs::exists(dir / "config.yaml")) {
+    throw Error(ErrorKind::Usage, "the run directory already exists", dir.string(),
+                "continue it with --resume, or choose another run.name");
+  }
+
+  datasets::ReadOptions read{o.nan_policy};
+  auto train_reader = datasets::DatasetReader::open(o.train_file, read);
+  auto val_reader = datasets::DatasetReader::open(o.val_file, read);
+  const auto& spec = train_reader->spec();
+  if (val_reader->spec() != spec) {
+    throw Error(ErrorKind::Data, "data.val has another feature spec than data.train", o.val_file.string());
+  }
+  datasets::Loader train_loader({train_reader}, o.loader);
+  auto val_options = o.loader;
+  val_options.shuffle = false;
+  val_options.drop_last = false;
+  datasets::Loader val_loader({val_reader}, val_options);
+  const int64_t batches = train_loader.batches_per_epoch();
+  if (batches == 0) throw Error(ErrorKind::Data, "the training set yields no batch", o.train_file.string(),
+                                "lower data.batch_size or set data.drop_last: false");
+
+  torch::manual_seed(o.seed);
+  auto model = make_model(cfg["model"], spec);
+  MultiTaskLoss loss(LossOptions::from_config(cfg["loss"], static_cast<int64_t>(spec.class_names.size())));
+  auto params = model->parameters();
+  for (auto& p : loss->parameters()) params.push_back(p);
+  Optimizer optimizer(params, o.optim);
+  TrainState state;
+  const Checkpoint ck{*model, *loss, optimizer, state, spec.to_json().dump()};
+  if (resume) {
+    load_checkpoint(dir / "last.pt", ck);
+    MetricsLog::truncate_for_resume(dir / "metrics.jsonl", state.epoch + 1, state.step);
+    spdlog::info("resuming {} at epoch {}, batch {} (step {})", dir.string(), state.epoch + 1,
+                 state.batch, state.step);
+  } else {
+    auto [mean, std] = dwell_stats(train_reader, o.loader);
+    model->set_dwell_stats(mean, std);
+    fs::create_directories(dir);
+    write_file_atomic(dir / "config.yaml", config_yaml);
+    spdlog::info("training {} ({} parameters) in {}", cfg["model"]["type"].as_string(),
+                 parameter_count(*model), dir.string());
+  }
+  model->to(device);
+  loss->to(device);
+  write_json_atomic(dir / "env.json", environment_json(o.seed, device.str()));
+  MetricsLog log(dir / "metrics.jsonl");
+
+  g_stop_signal = 0;
+  auto old_int = std::signal(SIGINT, on_stop_signal);
+  auto old_term = std::signal(SIGTERM, on_stop_signal);
+  struct RestoreSignals {
+    decltype(old_int) i, t;
+    ~RestoreSignals() { std::signal(SIGINT, i); std::signal(SIGTERM, t); }
+  } restore{old_int, old_term};
+
+  using clock = std::chrono::steady_clock;
+  model->train();
+  for (int64_t epoch = state.epoch; epoch < o.epochs; ++epoch) {
+    train_loader.start_epoch(epoch, state.batch);
+    Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
+                      batches, "batches");
+    progress.advance(state.batch);
+    const auto epoch_start = clock::now();
+    auto window_start = clock::now();
+    int64_t window_samples = 0, epoch_samples_timed = 0, accumulated = 0;
+    while (auto batch = train_loader.next()) {
+      auto b = to_tensors(*batch, device);
+      b.input.mask = drop_modalities(b.input.mask, o.modality_dropout);
+      auto out = model->forward(b.input);
+      auto parts = loss->forward(out, b.targets, b.input.mask, model->dwell_mean_s(), model->dwell_std_s());
+      const double loss_value = parts.total.item<double>();
+      check_finite(loss_value, "the training loss", state, dir);
+      (o.grad_accum_steps > 1 ? parts.total / double(o.grad_accum_steps) : parts.total).backward();
+      state.epoch_loss_sum += loss_value * batch->rows;
+      state.epoch_samples += batch->rows;
+      window_samples += batch->rows;
+      epoch_samples_timed += batch->rows;
+      ++state.batch;
+      progress.advance();
+      if (++accumulated < o.grad_accum_steps && state.batch < batches) continue;
+
+      const double lr = scheduled_lr(o.sched, o.optim.lr, epoch + double(state.batch) / batches, o.epochs);
+      optimizer.set_lr(lr);
+      const double norm = optimizer.grad_norm();
+      check_finite(norm, "the gradient norm", state, dir);
+      optimizer.step(clip_scale(norm, o.grad_clip_norm));
+      optimizer.zero_grad();
+      ++state.step;
+      accumulated = 0;
+      const double seconds = std::chrono::duration<double>(clock::now() - window_start).count();
+      const double rate = window_samples / std::max(seconds, 1e-9);
+      progress.set_status("loss " + std::to_string(loss_value).substr(0, 6) + "  " +
+                          format_count(rate) + " samples/s");
+      if (state.step % o.log_every_steps == 0) {
+        log.write(step_record(state, epoch, parts, lr, norm, rate));
+        window_start = clock::now();
+        window_samples = 0;
+      }
+      const int stop = g_stop_signal.load();
+      if (stop != 0 || (o.checkpoint_every_steps > 0 && state.step % o.checkpoint_every_steps == 0)) {
+        save_checkpoint(dir / "last.pt", ck);
+      }
+      if (stop != 0) {
+        progress.finish();
+        spdlog::warn("interrupted: saved {} at epoch {}, batch {}; continue with --resume",
+                     (dir / "last.pt").string(), epoch + 1, state.batch);
+        return 128 + stop;
+      }
+    }
+    progress.finish();
+    const double epoch_s = std::chrono::duration<double>(clock::now() - epoch_start).count();
+    json record = {{"kind", "epoch"}, {"epoch", epoch + 1}, {"step", state.step},
+                   {"lr", optimizer.lr()},
+                   {"train/loss", state.epoch_loss_sum / std::max<int64_t>(state.epoch_samples, 1)},
+                   {"samples_per_s", epoch_samples_timed / std::max(epoch_s, 1e-9)},
+                   {"epoch_time_s", epoch_s}};
+    record.update(evaluate(*model, *loss, val_loader, device));
+    log.write(record);
+    spdlog::info("epoch {}: train loss {:.4f}, val loss {:.4f}, val accuracy {:.3f}", epoch + 1,
+                 record["train/loss"].get<double>(), record["val/loss"].get<double>(),
+                 record["val/accuracy"].get<double>());
+
+    const double value = record[o.early_stopping_metric].get<double>();
+    state.epoch = epoch + 1;
+    state.batch = 0;
+    state.epoch_loss_sum = 0;
+    state.epoch_samples = 0;
+    const bool better = improved(o, value, state.best);
+    if (better) {
+      state.best = value;
+      state.best_epoch = epoch + 1;
+      state.epochs_since_best = 0;
+    } else {
+      ++state.epochs_since_best;
+    }
+    if (better) save_checkpoint(dir / "best.pt", ck);
+    if (o.keep_last > 0) {
+      save_checkpoint(dir / ("epoch-" + std::to_string(epoch + 1) + ".pt"), ck);
+      prune_epoch_checkpoints(dir, epoch + 1, o.keep_last);
+    }
+    save_checkpoint(dir / "last.pt", ck);
+    if (o.patience > 0 && state.epochs_since_best >= o.patience) {
+      spdlog::info("early stopping: {} has not improved for {} epochs (best {:.4f} at epoch {})",
+                   o.early_stopping_metric, o.patience, state.best, state.best_epoch);
+      break;
+    }
+    if (g_stop_signal.load() != 0) return 128 + g_stop_signal.load();
+  }
+  return 0;
+}
+
+}  // namespace storefuse::train
