@@ -9,28 +9,60 @@
 namespace storefuse::features {
 namespace {
 
-constexpr float kPi = 3.14159265358979323846f;
+// Unsigned orientation bins without trigonometry per pixel: fold the
+// gradient into the upper half plane (theta in [0, pi)); then
+// bin = floor(theta * bins / pi) is the number of bin edges phi_k = k * pi / bins
+// that theta has reached, and theta >= phi_k exactly when the cross product
+// gy * cos(phi_k) - gx * sin(phi_k) is >= 0. Counting the edges over a whole
+// row at a time lets the compiler vectorise it.
+struct OrientationEdges {
+  explicit OrientationEdges(int bins) : bins(bins) {
+    for (int k = 1; k < bins; ++k) {
+      cos.push_back(static_cast<float>(std::cos(k * 3.14159265358979323846 / bins)));
+      sin.push_back(static_cast<float>(std::sin(k * 3.14159265358979323846 / bins)));
+    }
+  }
+  int bins;
+  std::vector<float> cos, sin;
+};
+
+// Per-row scratch for gradient_histogram.
+struct RowScratch {
+  explicit RowScratch(int w, int cell_w) : gx(w), gy(w), mag(w), bin(w), cell(w) {
+    for (int x = 0; x < w; ++x) cell[x] = x / cell_w;
+  }
+  std::vector<float> gx, gy, mag;
+  std::vector<int> bin, cell;
+};
 
 // Adds each pixel's gradient magnitude of `img` (h x w, row-major) to its
 // cell's orientation bin: hist[(cy * grid + cx) * bins + bin]. Central
 // differences inside, one-sided at the border (replicated edge pixels).
-void gradient_histogram(const float* img, int h, int w, int grid, int bins, float* hist) {
-  const int cell_h = h / grid, cell_w = w / grid;
+void gradient_histogram(const float* img, int h, int w, int grid, const OrientationEdges& edges,
+                        RowScratch& s, float* hist) {
+  const int cell_h = h / grid, bins = edges.bins;
+  float *gx = s.gx.data(), *gy = s.gy.data(), *mag = s.mag.data();
+  int* bin = s.bin.data();
   for (int y = 0; y < h; ++y) {
     const float* row = img + static_cast<size_t>(y) * w;
     const float* up = img + static_cast<size_t>(std::max(y - 1, 0)) * w;
     const float* down = img + static_cast<size_t>(std::min(y + 1, h - 1)) * w;
+    for (int x = 0; x < w; ++x) {
+      float dx = row[std::min(x + 1, w - 1)] - row[std::max(x - 1, 0)];
+      float dy = down[x] - up[x];
+      bool flip = dy < 0 || (dy == 0 && dx < 0);
+      gx[x] = flip ? -dx : dx;
+      gy[x] = flip ? -dy : dy;
+      mag[x] = std::sqrt(dx * dx + dy * dy);
+      bin[x] = 0;
+    }
+    for (size_t k = 0; k < edges.cos.size(); ++k) {
+      const float c = edges.cos[k], sn = edges.sin[k];
+      for (int x = 0; x < w; ++x) bin[x] += gy[x] * c - gx[x] * sn >= 0;
+    }
     float* cell_row = hist + static_cast<size_t>(y / cell_h) * grid * bins;
     for (int x = 0; x < w; ++x) {
-      float gx = row[std::min(x + 1, w - 1)] - row[std::max(x - 1, 0)];
-      float gy = down[x] - up[x];
-      float mag = std::sqrt(gx * gx + gy * gy);
-      if (mag == 0.0f) continue;
-      float theta = std::atan2(gy, gx);  // -pi..pi; unsigned orientation folds it to 0..pi
-      if (theta < 0) theta += kPi;
-      if (theta >= kPi) theta -= kPi;  // atan2(+0, -x) = pi is orientation 0
-      int bin = std::min(static_cast<int>(theta / kPi * bins), bins - 1);
-      cell_row[(x / cell_w) * bins + bin] += mag;
+      if (mag[x] > 0) cell_row[s.cell[x] * bins + bin[x]] += mag[x];
     }
   }
 }
@@ -56,6 +88,8 @@ std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
   float* motion_hog = appearance + n_app;
   float* motion_stats = motion_hog + n_mot;
 
+  const OrientationEdges app_edges(p.appearance_bins), mot_edges(p.motion_bins);
+  RowScratch scratch(W, W / G);
   std::vector<float> cur(px), prev(px), diff(px), hist(std::max(n_app, n_mot));
   // e[c * pairs + t]: mean |D_t| over cell c.
   const int pairs = T - 1;
@@ -66,7 +100,7 @@ std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
     for (size_t i = 0; i < px; ++i) cur[i] = f[i] * (1.0f / 255.0f);
 
     std::fill(hist.begin(), hist.begin() + n_app, 0.0f);
-    gradient_histogram(cur.data(), H, W, G, p.appearance_bins, hist.data());
+    gradient_histogram(cur.data(), H, W, G, app_edges, scratch, hist.data());
     l2_normalise(hist.data(), n_app);
     for (int i = 0; i < n_app; ++i) appearance[i] += hist[i] / T;
 
@@ -74,12 +108,13 @@ std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
       const int k = t - 1;
       for (size_t i = 0; i < px; ++i) diff[i] = cur[i] - prev[i];
       std::fill(hist.begin(), hist.begin() + n_mot, 0.0f);
-      gradient_histogram(diff.data(), H, W, G, p.motion_bins, hist.data());
+      gradient_histogram(diff.data(), H, W, G, mot_edges, scratch, hist.data());
       for (int i = 0; i < n_mot; ++i) motion_hog[i] += hist[i] / (cell_px * pairs);
-      const int ch = H / G, cw = W / G;
+      const int ch = H / G;
       for (int y = 0; y < H; ++y) {
+        const int cy = y / ch;
         for (int x = 0; x < W; ++x) {
-          energy[static_cast<size_t>((y / ch) * G + x / cw) * pairs + k] += std::fabs(diff[y * W + x]);
+          energy[static_cast<size_t>(cy * G + scratch.cell[x]) * pairs + k] += std::fabs(diff[y * W + x]);
         }
       }
       for (int c = 0; c < cells; ++c) energy[static_cast<size_t>(c) * pairs + k] /= cell_px;

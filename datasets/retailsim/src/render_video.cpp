@@ -50,8 +50,21 @@ void draw_scene(cv::Mat& img, const StoreProfile& s) {
   cv::rectangle(img, {27, 84, 2, 8}, cv::Scalar(200, 200, 200), cv::FILLED);
 }
 
-void draw_person(cv::Mat& img, const Person& p, int t) {
-  cv::Point c(static_cast<int>(std::lround(p.path[t].x)), static_cast<int>(std::lround(p.path[t].y)));
+// The camera: scene -> image coordinates (rotation and shift of the mount,
+// plus this frame's shake).
+struct Camera {
+  cv::Matx23d m;
+  cv::Point2d shake;
+  cv::Point at(cv::Point2d p) const {
+    return {static_cast<int>(std::lround(m(0, 0) * p.x + m(0, 1) * p.y + m(0, 2) + shake.x)),
+            static_cast<int>(std::lround(m(1, 0) * p.x + m(1, 1) * p.y + m(1, 2) + shake.y))};
+  }
+};
+
+// People are drawn after the camera transform, straight into the frame; they
+// are round, so only their centres need mapping.
+void draw_person(cv::Mat& img, const Person& p, int t, const Camera& cam) {
+  cv::Point c = cam.at(p.path[t]);
   if (p.cart) {
     cv::rectangle(img, {c.x + 5, c.y - 3, 7, 6}, cv::Scalar(120, 120, 120), 1);
     for (int i = 0; i < p.items_shown; ++i) {
@@ -191,29 +204,43 @@ std::vector<cv::Mat> render_clip(const RetailSimConfig& cfg, const StoreProfile&
   std::vector<Person> people = script(v, r);
   add_shoppers(v, r, people);
 
-  const double shake = 0.4 * cfg.noise.video;
+  // The static scene is drawn and put through the camera once per clip; a
+  // one-pixel border lets each frame shake by whole pixels with a cheap crop.
   const double angle = store.camera_angle_deg[v.camera];
   const cv::Point2d shift(store.camera_shift_px[v.camera], -store.camera_shift_px[v.camera] * 0.5);
+  Camera cam;
+  cam.m = cv::getRotationMatrix2D({kClipSize / 2.0, kClipSize / 2.0}, angle, 1.0);
+  cam.m(0, 2) += shift.x;
+  cam.m(1, 2) += shift.y;
+  cv::Mat scene(kClipSize, kClipSize, CV_8UC3), warped, padded;
+  draw_scene(scene, store);
+  cv::warpAffine(scene, warped, cv::Mat(cam.m), scene.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  cv::copyMakeBorder(warped, padded, 1, 1, 1, 1, cv::BORDER_REPLICATE);
+
+  const double shake_prob = std::min(1.0, 0.3 * cfg.noise.video);
   cv::RNG pixel_rng(r.next());  // OpenCV's generator fills the noise image fast and deterministically
-  cv::Mat canvas(kClipSize, kClipSize, CV_8UC3), warped, noise(kClipSize, kClipSize, CV_32FC3);
+  // Sensor noise is luminance noise, one value per pixel shared by the three
+  // channels: a third of the random numbers, and the features see gray anyway.
+  cv::Mat frame, noise(kClipSize, kClipSize, CV_32FC1);
   std::vector<cv::Mat> clip;
   clip.reserve(kClipFrames);
   for (int t = 0; t < kClipFrames; ++t) {
-    draw_scene(canvas, store);
-    // Draw back to front so that the tracked person (index 0) is on top.
-    for (size_t i = people.size(); i-- > 0;) draw_person(canvas, people[i], t);
-    cv::Mat m = cv::getRotationMatrix2D({kClipSize / 2.0, kClipSize / 2.0}, angle, 1.0);
-    m.at<double>(0, 2) += shift.x + shake * r.normal();
-    m.at<double>(1, 2) += shift.y + shake * r.normal();
-    cv::warpAffine(canvas, warped, m, canvas.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    double gain = store.light_gain * (1.0 + 0.03 * cfg.noise.video * r.normal());  // flicker
-    cv::Mat f;
-    warped.convertTo(f, CV_32FC3, gain);
+    cam.shake = {0, 0};
+    if (r.bernoulli(shake_prob)) cam.shake = {static_cast<double>(r.integer(-1, 1)), static_cast<double>(r.integer(-1, 1))};
+    padded(cv::Rect(1 - static_cast<int>(cam.shake.x), 1 - static_cast<int>(cam.shake.y), kClipSize, kClipSize)).copyTo(frame);
+    // Back to front, so that the tracked person (index 0) is on top.
+    for (size_t i = people.size(); i-- > 0;) draw_person(frame, people[i], t, cam);
+    const float gain = static_cast<float>(store.light_gain * (1.0 + 0.03 * cfg.noise.video * r.normal()));  // flicker
     pixel_rng.fill(noise, cv::RNG::NORMAL, 0.0, store.pixel_noise);
-    f += noise;
-    cv::Mat out;
-    f.convertTo(out, CV_8UC3);  // saturates to 0..255
-    clip.push_back(out);
+    const float* n = noise.ptr<float>();
+    uint8_t* px = frame.ptr<uint8_t>();  // continuous: frame was just allocated by copyTo
+    for (int i = 0; i < kClipSize * kClipSize; ++i) {
+      for (int c = 0; c < 3; ++c) {
+        float v = px[3 * i + c] * gain + n[i];
+        px[3 * i + c] = static_cast<uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
+      }
+    }
+    clip.push_back(frame.clone());
   }
   return clip;
 }

@@ -47,7 +47,7 @@ features::SensorSeries synth_sensors(const RetailSimConfig& cfg, const StoreProf
   double near = cue == SensorCue::AtShelf ? r.uniform(0.7, 0.95)
                 : cue == SensorCue::Restock ? r.uniform(0.6, 0.9)
                 : cue == SensorCue::TakeAndPay || cue == SensorCue::TakeUnpaid ? r.uniform(0.3, 0.5)
-                : v.behavior == Behavior::Browsing ? r.uniform(0.1, 0.4)
+                : v.behavior == Behavior::Browsing ? r.uniform(0.05, 0.3)
                 : r.uniform(0.0, 0.25);
   std::vector<Event> door;  // open intervals
   int others = static_cast<int>(r.poisson(6.0 * v.crowd));
@@ -55,14 +55,17 @@ features::SensorSeries synth_sensors(const RetailSimConfig& cfg, const StoreProf
     double at = r.uniform(0, 57);
     door.push_back({at, at + 3, 1});
   }
-  if (video_cue(v.behavior) == VideoCue::FastTransit || v.behavior == Behavior::Abandoning) {
-    double at = r.uniform(40, 56);
+  // The door is the store's entrance: every customer passes it at some
+  // point, so the visit's own passage is only a little likelier for those
+  // who leave during the window.
+  const bool leaves = video_cue(v.behavior) == VideoCue::FastTransit || v.behavior == Behavior::Abandoning;
+  if (v.behavior != Behavior::StaffActivity && r.bernoulli(leaves ? 0.6 : 0.4)) {
+    double at = r.uniform(0, 57);
     door.push_back({at, at + 3, 1});
   }
   double gate_at = -1;
   if (cue == SensorCue::TakeUnpaid ? r.bernoulli(0.92) : r.bernoulli(store.false_alarm_rate)) gate_at = r.uniform(45, 58);
   const double queue = cue == SensorCue::CheckoutQueue ? v.queue_people : v.queue_people * 0.8;
-  const double speed = video_cue(v.behavior) == VideoCue::FastTransit ? 0.5 : cue == SensorCue::Restock ? 0.35 : 0.15;
 
   features::SensorSeries s;
   s.channels = kChannels;
@@ -79,7 +82,9 @@ features::SensorSeries synth_sensors(const RetailSimConfig& cfg, const StoreProf
     row[Door] = open ? 1.0f : 0.0f;
     row[Gate] = gate_at >= 0 && t >= gate_at && t < gate_at + 2 ? 1.0f : 0.0f;
     row[Queue] = static_cast<float>(std::max(0.0, std::round(queue + 0.7 * n * r.normal())));
-    row[Motion] = static_cast<float>(std::clamp(0.3 * v.crowd + speed * (0.7 + 0.6 * v.arousal) + 0.1 * n * r.normal(), 0.0, 1.0));
+    // The PIR sees the whole zone: mostly the crowd, a little of the
+    // tracked person's agitation.
+    row[Motion] = static_cast<float>(std::clamp(0.4 * v.crowd + 0.2 * v.arousal + 0.1 * n * r.normal(), 0.0, 1.0));
     row[Temperature] = static_cast<float>(store.temperature_c + 0.3 * std::sin(v.hour / 24 * 6.283) + 0.1 * n * r.normal());
     row[Humidity] = static_cast<float>(store.humidity_pct + 0.5 * n * r.normal());
     row[Light] = static_cast<float>(store.light_lux * (1 + 0.02 * n * r.normal()));
