@@ -12,6 +12,8 @@
 
 namespace storefuse::infer {
 
+namespace {
+
 // What one set of input shapes fixes: where every intermediate lives, and
 // the values of the shape-only steps, which later runs skip.
 struct ShapePlan {
@@ -19,6 +21,8 @@ struct ShapePlan {
   std::vector<std::pair<int, Tensor>> shape_values;  // slot, value
   std::vector<int> unread;  // per slot: reads by the steps that still run
 };
+
+}  // namespace
 
 struct Session::State {
   std::shared_ptr<const Model> model;
