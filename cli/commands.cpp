@@ -5,11 +5,19 @@ namespace storefuse::cli {
 int run_config(const std::vector<std::string>& args);
 int run_dataset(const std::vector<std::string>& args);
 int run_abtest(const std::vector<std::string>& args);
+#ifdef STOREFUSE_WITH_TRAIN
+int run_train(const std::vector<std::string>& args);
+int run_runs(const std::vector<std::string>& args);
+#endif
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"config", "show the resolved config (defaults < includes < file < --set)", run_config},
       {"dataset", "inspect or validate a dataset file (info|validate FILE)", run_dataset},
+#ifdef STOREFUSE_WITH_TRAIN
+      {"train", "train a model of the zoo from a YAML config (--resume continues a run)", run_train},
+      {"runs", "list training runs and their best validation metrics", run_runs},
+#endif
       {"abtest", "compare two model versions: paired statistics, online split, verdict, report", run_abtest},
   };
   return list;
