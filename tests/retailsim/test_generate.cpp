@@ -45,7 +45,7 @@ class Generated : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = temp_dir("vectors");
-    cfg_ = small(2400, 200, 1000);
+    cfg_ = small(2400, 100, 800);
     rs::GenerateOptions o;
     o.out_dir = dir_;
     o.progress = false;
@@ -138,7 +138,7 @@ TEST_F(Generated, NoSingleModalityIsEnoughButAllFourAre) {
 }
 
 TEST(Generate, SameSeedSameBytesWhateverTheThreadCount) {
-  auto cfg = small(300, 40, 100);
+  auto cfg = small(200, 20, 60);
   std::array<fs::path, 2> dirs = {temp_dir("threads1"), temp_dir("threads2")};
   for (int k = 0; k < 2; ++k) {
     rs::GenerateOptions o;

@@ -131,8 +131,8 @@ std::vector<float> synth_audio(const RetailSimConfig& cfg, const StoreProfile& s
   }
   // Unrelated events anywhere in the store, at a low level.
   const double n = cfg.noise.audio;
-  if (r.bernoulli(0.04 * n)) beeps(x, r, 1, 0.05);
-  if (r.bernoulli(0.04 * n)) chime(x, r, 0.05);
+  if (r.bernoulli(0.03 * n)) beeps(x, r, 1, 0.04);
+  if (r.bernoulli(0.03 * n)) chime(x, r, 0.04);
   if (r.bernoulli(store.false_alarm_rate * 2 * n)) gate_alarm(x, r, 0.1);
   for (auto& s : x) s = std::clamp(s, -1.0f, 1.0f);
   return x;

@@ -64,7 +64,7 @@ features::SensorSeries synth_sensors(const RetailSimConfig& cfg, const StoreProf
     door.push_back({at, at + 3, 1});
   }
   double gate_at = -1;
-  if (cue == SensorCue::TakeUnpaid ? r.bernoulli(0.92) : r.bernoulli(store.false_alarm_rate)) gate_at = r.uniform(45, 58);
+  if (cue == SensorCue::TakeUnpaid ? r.bernoulli(0.96) : r.bernoulli(store.false_alarm_rate)) gate_at = r.uniform(45, 58);
   const double queue = cue == SensorCue::CheckoutQueue ? v.queue_people : v.queue_people * 0.8;
 
   features::SensorSeries s;

@@ -68,7 +68,7 @@ std::string synth_text(const RetailSimConfig& cfg, const StoreProfile& store, co
       break;
   }
   // A record lost by the POS system: the text is there but says nothing.
-  if (r.bernoulli(0.02 * cfg.noise.text)) text.clear();
+  if (r.bernoulli(0.01 * cfg.noise.text)) text.clear();
   if (r.bernoulli(0.15 * cfg.noise.text)) line("LOYALTY app open store " + std::to_string(store.id));
   if (r.bernoulli(0.08 * cfg.noise.text)) line("WIFI guest login");
   return text;
