@@ -147,7 +147,9 @@ std::vector<Person> script(const Visit& v, Rng& r) {
       staff.path = still(at, r, 1.0);
       customer.shirt = random_shirt(r);
       customer.path = still(at + cv::Point2d(8, r.uniform(-2, 2)), r, 1.0);
-      // Whoever is tracked, the picture is a staff member next to a customer.
+      // Whoever is tracked, the picture is a staff member next to a customer,
+      // with no cart in view: a staff trolley would tell the two behaviours of
+      // this cue apart, which only the other modalities may do.
       bool tracked_is_staff = v.behavior == Behavior::StaffActivity;
       me = tracked_is_staff ? staff : customer;
       people.push_back(tracked_is_staff ? customer : staff);
