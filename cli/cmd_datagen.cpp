@@ -59,15 +59,10 @@ json run_probes(const std::filesystem::path& dir, std::ostream& out) {
   auto train_rows = train->read(0, train->num_rows());
   auto test_rows = test->read(0, test->num_rows());
   json result = json::object();
-  std::vector<std::pair<std::string, std::vector<Modality>>> sets;
-  for (auto m : datasets::kModalities) sets.push_back({datasets::to_string(m), {m}});
-  sets.push_back({"all", {datasets::kModalities.begin(), datasets::kModalities.end()}});
   out << "linear probe (softmax regression, train -> test accuracy):\n";
-  for (const auto& [name, mods] : sets) {
-    double acc = rs::linear_probe_accuracy(rs::ProbeData::from_batch(train_rows, mods),
-                                           rs::ProbeData::from_batch(test_rows, mods));
-    result[name] = acc;
-    out << "  " << name << std::string(8 - name.size(), ' ') << pct(acc) << "\n";
+  for (const auto& r : rs::probe_each_modality_and_all(train_rows, test_rows)) {
+    result[r.name] = r.accuracy;
+    out << "  " << r.name << std::string(8 - r.name.size(), ' ') << pct(r.accuracy) << "\n";
   }
   return result;
 }

@@ -1,5 +1,7 @@
 #include "storefuse/retailsim/probe.h"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -87,6 +89,23 @@ double linear_probe_accuracy(const ProbeData& train, const ProbeData& test, cons
     correct += std::max_element(logits.begin(), logits.end()) - logits.begin() == test.y[r];
   }
   return test.rows ? static_cast<double>(correct) / test.rows : 0.0;
+}
+
+std::vector<ProbeResult> probe_each_modality_and_all(const datasets::Batch& train, const datasets::Batch& test,
+                                                     const ProbeOptions& options) {
+  std::vector<std::vector<datasets::Modality>> sets;
+  std::vector<ProbeResult> results;
+  for (auto m : datasets::kModalities) {
+    sets.push_back({m});
+    results.push_back({datasets::to_string(m), 0});
+  }
+  sets.push_back({datasets::kModalities.begin(), datasets::kModalities.end()});
+  results.push_back({"all", 0});
+  tbb::parallel_for(size_t{0}, sets.size(), [&](size_t i) {  // independent fits
+    results[i].accuracy = linear_probe_accuracy(ProbeData::from_batch(train, sets[i]),
+                                                ProbeData::from_batch(test, sets[i]), options);
+  });
+  return results;
 }
 
 }  // namespace storefuse::retailsim

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "storefuse/datasets/batch.h"
@@ -37,5 +38,14 @@ struct ProbeOptions {
 // Standardises each column with the training rows' mean and std, fits
 // softmax regression by SGD and returns the accuracy on `test`.
 double linear_probe_accuracy(const ProbeData& train, const ProbeData& test, const ProbeOptions& options = {});
+
+// The standard comparison: each modality alone, then all four together
+// ("visual", "audio", "text", "sensor", "all"), fitted in parallel.
+struct ProbeResult {
+  std::string name;
+  double accuracy = 0;
+};
+std::vector<ProbeResult> probe_each_modality_and_all(const datasets::Batch& train, const datasets::Batch& test,
+                                                     const ProbeOptions& options = {});
 
 }  // namespace storefuse::retailsim
