@@ -24,8 +24,8 @@ std::vector<std::string> emit_mlp_encoder(Emitter& e, const torch::nn::Module& m
 std::vector<std::string> emit_fusion_mlp(Emitter& e, const torch::nn::Module& m,
                                          const std::vector<std::string>& in) {
   std::string x = in.at(0);
-  for (const auto& [name, layer] : m.named_children()) {
-    x = e.graph().node("Relu", {e.emit1(name, *layer, {x})});
+  for (const auto& item : m.named_children()) {
+    x = e.graph().node("Relu", {e.emit1(item.key(), *item.value(), {x})});
   }
   return {x};
 }
