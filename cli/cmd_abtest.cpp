@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "dataset_labels.h"
 #include "storefuse/abtest/run.h"
 #include "storefuse/abtest/settings.h"
 #include "storefuse/core/config.h"
@@ -36,6 +37,7 @@ void print_help(const po::options_description& opts) {
 }  // namespace
 
 int run_abtest(const std::vector<std::string>& args) {
+  register_dataset_labels();
   std::string mode = "compare";
   std::vector<std::string> rest = args;
   if (!rest.empty() && rest[0].rfind("-", 0) != 0) {

@@ -197,4 +197,13 @@ std::map<std::string, Report> evaluate_slices(const Outputs& out, const Targets&
   return result;
 }
 
+std::string missing_modality_key(const uint8_t* mask4) {
+  static const char* names[] = {"visual", "audio", "text", "sensor"};
+  std::string key;
+  for (int k = 0; k < 4; ++k) {
+    if (!mask4[k]) key += (key.empty() ? "" : "+") + std::string(names[k]);
+  }
+  return key.empty() ? "none" : key;
+}
+
 }  // namespace storefuse::metrics

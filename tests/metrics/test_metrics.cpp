@@ -109,3 +109,10 @@ TEST(Metrics, JsonAndMarkdownCarryTheNumbers) {
   EXPECT_NE(md.find("| behaviour accuracy |"), std::string::npos);
   EXPECT_NE(md.find("| 1 b |"), std::string::npos);
 }
+
+TEST(Metrics, MissingModalityKeyNamesWhatIsAbsent) {
+  const uint8_t all[] = {1, 1, 1, 1}, audio[] = {1, 0, 1, 1}, two[] = {0, 1, 0, 1};
+  EXPECT_EQ(m::missing_modality_key(all), "none");
+  EXPECT_EQ(m::missing_modality_key(audio), "audio");
+  EXPECT_EQ(m::missing_modality_key(two), "visual+text");
+}

@@ -71,6 +71,11 @@ double expected_calibration_error(const std::vector<float>& probs, int64_t n_cla
 double macro_f1(const std::vector<int64_t>& pred, const std::vector<int64_t>& labels,
                 int64_t n_classes, std::vector<ClassStats>* per_class = nullptr);
 
+// The `missing_modality` slice of a sample from its presence mask (order
+// visual, audio, text, sensor): "none", or the missing ones joined by '+'
+// ("audio", "visual+text").
+std::string missing_modality_key(const uint8_t* mask4);
+
 json to_json(const Report& r, const std::vector<std::string>& class_names);
 std::string to_markdown(const Report& r, const std::vector<std::string>& class_names);
 
