@@ -5,6 +5,8 @@ namespace storefuse::cli {
 int run_config(const std::vector<std::string>& args);
 int run_dataset(const std::vector<std::string>& args);
 int run_abtest(const std::vector<std::string>& args);
+int run_datagen(const std::vector<std::string>& args);
+int run_features(const std::vector<std::string>& args);
 #ifdef STOREFUSE_WITH_TRAIN
 int run_train(const std::vector<std::string>& args);
 int run_runs(const std::vector<std::string>& args);
@@ -13,6 +15,8 @@ int run_runs(const std::vector<std::string>& args);
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"config", "show the resolved config (defaults < includes < file < --set)", run_config},
+      {"datagen", "generate a RetailSim dataset (train/val/test HDF5, split by store)", run_datagen},
+      {"features", "show what the feature extractors make of one raw input", run_features},
       {"dataset", "inspect or validate a dataset file (info|validate FILE)", run_dataset},
 #ifdef STOREFUSE_WITH_TRAIN
       {"train", "train a model of the zoo from a YAML config (--resume continues a run)", run_train},

@@ -6,7 +6,7 @@
 set -euo pipefail
 build=${1:-build}
 sf="$build/cli/storefuse"
-sfi="$build/infer/cli/storefuse-infer"
+sfi="$build/infer/storefuse-infer"
 data=out/demo/data
 demo_runs=out/demo/runs
 step() { printf '\n== %s\n' "$*"; }
@@ -15,8 +15,7 @@ rm -rf out/demo
 mkdir -p out/demo
 
 step "1/6 RetailSim: train/val/test split by store (test stores unseen)"
-"$sf" datagen --config configs/data/retailsim.yaml --out "$data" \
-  --emit-media out/demo/media --set retailsim.splits.test=500
+"$sf" datagen --config configs/data/retailsim.yaml --out "$data"
 
 step "2/6 train the seed network (configs/demo.yaml)"
 "$sf" train --config configs/demo.yaml --set run.root="$demo_runs" \
@@ -30,7 +29,7 @@ step "4/6 export to ONNX, verified against LibTorch"
 "$sf" export --run "$demo_runs/demo" --out out/demo/model-int8.onnx --precision int8 \
   --verify-data "$data/val.h5" --accuracy-data "$data/test.h5"
 
-step "5/6 the torch-free runtime: predictions from HDF5 and from raw media"
+step "5/6 the torch-free runtime: predictions and latency"
 "$sfi" predict --model out/demo/model.onnx --data "$data/test.h5" --out out/demo/preds_fp32.csv
 "$sfi" predict --model out/demo/model-int8.onnx --data "$data/test.h5" --out out/demo/preds_int8.csv
 "$sfi" bench --model out/demo/model.onnx --batch 1,64 --threads 1

@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"check", "load and validate a model; list its inputs, outputs and ops", run_check},
       {"bench", "measure latency and throughput over batch sizes and thread counts", run_bench},
+      {"predict", "predict every sample of a dataset file; write CSV or JSONL", run_predict},
   };
   return list;
 }
