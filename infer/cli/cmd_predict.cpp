@@ -11,6 +11,7 @@
 #include "storefuse/core/error.h"
 #include "storefuse/core/progress.h"
 #include "storefuse/datasets/dataset_reader.h"
+#include "storefuse/infer/batch_feeds.h"
 #include "storefuse/infer/model.h"
 #include "storefuse/infer/model_metadata.h"
 #include "storefuse/infer/session.h"
@@ -20,15 +21,6 @@ namespace storefuse::infer::cli {
 namespace {
 
 namespace ds = datasets;
-
-DType runtime_dtype(ds::DType t) {
-  switch (t) {
-    case ds::DType::Float32: return DType::Float32;
-    case ds::DType::UInt8: return DType::UInt8;
-    case ds::DType::Int32: return DType::Int32;
-  }
-  return DType::Float32;
-}
 
 // The dataset must feed the model's inputs: same names, dtypes and per-sample
 // shapes. The feature spec in the model, when there is one, must match too.
@@ -68,12 +60,6 @@ std::vector<std::string> class_names(const Model& model, const ds::FeatureSpec& 
   auto it = model.metadata().find(metadata::kClassNames);
   if (it == model.metadata().end()) return spec.class_names;
   return json::parse(it->second).get<std::vector<std::string>>();
-}
-
-Tensor input_tensor(const ds::Array& a) {
-  Tensor t(runtime_dtype(a.dtype), a.shape);
-  std::memcpy(t.raw(), a.bytes.data(), t.nbytes());
-  return t;
 }
 
 }  // namespace
@@ -118,11 +104,7 @@ int run_predict(const std::vector<std::string>& args) {
   Progress progress("predict", n, "samples");
   for (int64_t begin = 0; begin < n; begin += batch) {
     ds::Batch b = reader->read(begin, std::min(n, begin + batch));
-    std::map<std::string, Tensor> feeds;
-    for (int k = 0; k < ds::kNumModalities; ++k) {
-      feeds[ds::to_string(ds::kModalities[k])] = input_tensor(b.inputs[k]);
-    }
-    feeds["mask"] = Tensor::from_vector<uint8_t>({b.rows, ds::kNumModalities}, b.mask);
+    auto feeds = feeds_from_batch(b);
     auto start = std::chrono::steady_clock::now();
     auto result = session.run(feeds);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

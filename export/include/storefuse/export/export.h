@@ -31,7 +31,9 @@ onnx::ModelProto export_model(const train::FusionModelImpl& model,
 struct Verification {
   int64_t samples = 0;
   std::vector<int64_t> batch_sizes;
-  double max_abs_diff = 0;                     // over every output
+  // Max absolute difference over every output; dwell_s in units of the
+  // model's dwell_std_s (the dwell head's scale), the others as they are.
+  double max_abs_diff = 0;
   std::map<std::string, double> per_output;    // output name -> max abs diff
   bool passed(double tolerance) const { return max_abs_diff <= tolerance; }
 };
@@ -40,5 +42,15 @@ struct Verification {
 // split into batches of each size in `batch_sizes`.
 Verification verify(train::FusionModelImpl& model, const std::string& onnx_bytes,
                     const train::ModelInput& samples, const std::vector<int64_t>& batch_sizes);
+
+// Behaviour accuracy of the LibTorch model and of the ONNX bytes (run by the
+// runtime) over a labelled dataset: what a reduced precision costs.
+struct AccuracyChange {
+  int64_t samples = 0;
+  double libtorch_accuracy = 0, onnx_accuracy = 0;
+  double points_lost() const { return 100.0 * (libtorch_accuracy - onnx_accuracy); }
+};
+AccuracyChange accuracy_change(train::FusionModelImpl& model, const std::string& onnx_bytes,
+                               const std::string& dataset_path);
 
 }  // namespace storefuse::exporter
