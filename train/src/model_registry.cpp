@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "storefuse/core/error.h"
+#include "storefuse/train/fusion_net.h"
 #include "storefuse/train/model.h"
 #include "storefuse/train/seed_fusion.h"
 
@@ -35,6 +36,10 @@ const std::vector<ModelEntry>& model_zoo() {
       {"seed_fusion", "the seed network: MLP encoders, attention across modalities, fusion MLP",
        [](const config::Node& params, const datasets::FeatureSpec& spec) -> Model {
          return std::make_shared<SeedFusionImpl>(SeedFusionOptions::from_config(params, spec));
+       }},
+      {"fusion_net", "encoders, fusion and heads chosen by name (docs/model-zoo.md)",
+       [](const config::Node& params, const datasets::FeatureSpec& spec) -> Model {
+         return std::make_shared<FusionNetImpl>(params, spec);
        }},
   };
   return zoo;
