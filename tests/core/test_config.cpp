@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
@@ -176,4 +177,22 @@ TEST(ConfigSuggest, ClosestWord) {
   EXPECT_EQ(cfg::edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(cfg::closest("lrr", {"lr", "weight_decay"}).value_or(""), "lr");
   EXPECT_FALSE(cfg::closest("zzzzzz", {"lr", "betas"}).has_value());
+}
+
+// configs/defaults.yaml is the documentation of every key: each key that
+// holds a value carries a comment saying what it does.
+TEST(ConfigDefaults, EveryKeyIsDocumented) {
+  std::ifstream in(std::string(STOREFUSE_SOURCE_DIR) + "/configs/defaults.yaml");
+  ASSERT_TRUE(in) << "configs/defaults.yaml not found";
+  std::string line;
+  int number = 0, keys = 0;
+  const std::regex leaf("^\\s*[a-z_0-9]+:\\s*[^\\s#].*$");
+  while (std::getline(in, line)) {
+    ++number;
+    if (!std::regex_match(line, leaf)) continue;
+    ++keys;
+    EXPECT_NE(line.find('#'), std::string::npos)
+        << "configs/defaults.yaml:" << number << " has no comment: " << line;
+  }
+  EXPECT_GT(keys, 50);
 }
