@@ -1,6 +1,5 @@
 #include "storefuse/train/fusion_net.h"
 
-#include "storefuse/core/error.h"
 #include "storefuse/train/component_params.h"
 #include "storefuse/train/encoders.h"
 
