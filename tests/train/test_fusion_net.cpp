@@ -142,6 +142,10 @@ TEST(FusionNet, CrossAttentionOverMlpEncodersIsTheSeedNetwork) {
 TEST(FusionNet, GatedWeightsCoverOnlyPresentModalities) {
   torch::manual_seed(0);
   GatedFusion gated(4, 8);
+  {
+    torch::NoGradGuard no_grad;  // a trained gate, not the zero one it starts from
+    for (auto& p : gated->parameters()) p.normal_();
+  }
   auto present = torch::tensor({{1, 0, 1, 1}, {0, 0, 0, 0}, {0, 1, 0, 0}}, torch::kBool);
   auto w = gated->weights(torch::randn({3, 4, 8}), present);
   EXPECT_TRUE(torch::allclose(w.sum(1), torch::ones({3})));

@@ -6,6 +6,12 @@ namespace storefuse::train {
 
 GatedFusionImpl::GatedFusionImpl(int64_t modalities, int64_t embed_dim) {
   gate = register_module("gate", torch::nn::Linear(modalities * embed_dim, modalities));
+  // A zero gate starts as the plain mean of the present tokens. From a
+  // random one the softmax soon favours one modality and the others, scaled
+  // down, learn little (docs/model-zoo.md, gated).
+  torch::NoGradGuard no_grad;
+  gate->weight.zero_();
+  gate->bias.zero_();
 }
 
 torch::Tensor GatedFusionImpl::weights(const torch::Tensor& tokens, const torch::Tensor& present) {

@@ -1,7 +1,8 @@
 // gated: a learned, per-sample convex combination of the present tokens. A
 // linear gate reads all M tokens (absent ones zeroed) and scores each
 // modality; a softmax over the present ones gives the weights; the output is
-// the weighted sum of the tokens (zeros when none is present). F = E.
+// the weighted sum of the tokens (zeros when none is present). F = E. The
+// gate starts at zero: training begins from the mean of the present tokens.
 #pragma once
 
 #include <torch/torch.h>
