@@ -1,5 +1,8 @@
 // What a reduced weight precision costs: accuracy through the runtime against
 // the LibTorch model, on the same labelled samples.
+#include <algorithm>
+
+#include "storefuse/core/error.h"
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/export/export.h"
 #include "storefuse/infer/batch_feeds.h"
