@@ -10,6 +10,8 @@ int run_features(const std::vector<std::string>& args);
 #ifdef STOREFUSE_WITH_TRAIN
 int run_train(const std::vector<std::string>& args);
 int run_runs(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
+int run_export(const std::vector<std::string>& args);
 #endif
 
 const std::vector<Command>& commands() {
@@ -21,6 +23,8 @@ const std::vector<Command>& commands() {
 #ifdef STOREFUSE_WITH_TRAIN
       {"train", "train a model of the zoo from a YAML config (--resume continues a run)", run_train},
       {"runs", "list training runs and their best validation metrics", run_runs},
+      {"eval", "evaluate a run on a dataset: metrics overall and per slice (JSON, Markdown)", run_eval},
+      {"export", "export a trained run to a verified, self-describing ONNX file", run_export},
 #endif
       {"abtest", "compare two model versions: paired statistics, online split, verdict, report", run_abtest},
   };
