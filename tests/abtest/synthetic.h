@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -25,8 +27,11 @@ struct SyntheticSpec {
   std::string slow_store_for_b;  // B is always wrong on this store, if set
 };
 
+// One directory per process: ctest -j runs the tests of a fixture in parallel
+// processes, which must not share (and delete) each other's files.
 inline std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("storefuse_abtest_" + name);
+  auto dir = std::filesystem::temp_directory_path() /
+             ("storefuse_abtest_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
