@@ -1,18 +1,12 @@
 #include "storefuse/retailsim/rng.h"
 
 #include "storefuse/core/error.h"
+#include "storefuse/core/random.h"
 
 namespace storefuse::retailsim {
 namespace {
 
-uint64_t splitmix64(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t splitmix64(uint64_t& x) { return random::splitmix64_mix(x += 0x9e3779b97f4a7c15ull); }
 
 }  // namespace
 
@@ -25,17 +19,7 @@ Rng::Rng(uint64_t seed, uint64_t index, Stream stream) {
   for (auto& s : s_) s = splitmix64(x);
 }
 
-uint64_t Rng::next() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
+uint64_t Rng::next() { return random::xoshiro256ss_next(s_); }
 
 double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 

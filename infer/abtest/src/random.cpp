@@ -4,15 +4,6 @@
 
 namespace storefuse::abtest {
 
-uint64_t splitmix64_mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-namespace {
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-}  // namespace
 
 Rng::Rng(uint64_t seed) {
   uint64_t x = seed;
@@ -22,17 +13,7 @@ Rng::Rng(uint64_t seed) {
   }
 }
 
-uint64_t Rng::next() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
+uint64_t Rng::next() { return random::xoshiro256ss_next(s_); }
 
 uint64_t Rng::index(uint64_t n) {
   // Multiply-shift with rejection of the few values that would bias the result.

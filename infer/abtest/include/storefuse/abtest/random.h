@@ -11,11 +11,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "storefuse/core/random.h"
+
 namespace storefuse::abtest {
 
 // SplitMix64's output function (Steele, Lea & Flood 2014): a bijective mixer
 // of 64-bit words, used for seeding and for hashing in the traffic split.
-uint64_t splitmix64_mix(uint64_t x);
+using random::splitmix64_mix;
 
 // xoshiro256** (Blackman & Vigna 2018), seeded through SplitMix64.
 class Rng {
