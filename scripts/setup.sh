@@ -16,6 +16,7 @@ peer_deps=(
   python3 python3-torch python3-torchaudio python3-onnx python3-h5py
   python3-scipy python3-numpy libonnx-testdata
   chromium   # loads the A/B HTML report in a test
+  clang libclang-rt-14-dev   # the runtime loader's libFuzzer target
 )
 
 wanted=("${build_deps[@]}")
@@ -28,8 +29,26 @@ for p in "${wanted[@]}"; do
   fi
 done
 
+# ONNX Runtime (npm onnxruntime-node, CPU library inside the package): a parity
+# and speed peer, never a dependency. Tests that need it skip, saying so, when
+# node or the registry is not there.
+install_ort_peer() {
+  [ "${STOREFUSE_NO_PEERS:-0}" = 1 ] && return 0
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/bench/peers"
+  [ -d "$dir/node_modules/onnxruntime-node" ] && return 0
+  if ! command -v npm >/dev/null; then
+    echo "setup: npm not found; ONNX Runtime parity tests will be skipped"
+    return 0
+  fi
+  echo "setup: installing the ONNX Runtime peer (npm ci --ignore-scripts in bench/peers)"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+    echo "setup: npm ci failed; ONNX Runtime parity tests will be skipped"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#wanted[@]} packages present"
+  install_ort_peer
   exit 0
 fi
 
@@ -38,4 +57,5 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_ort_peer
 echo "setup: done"
