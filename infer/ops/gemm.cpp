@@ -13,23 +13,29 @@ Gemm::Gemm(const Node& node)
       trans_a_(node.attr_int("transA", 0) != 0),
       trans_b_(node.attr_int("transB", 0) != 0),
       relu_(node.fused_activation == "Relu"),
-      weights_t_(trans_b_ ? Tensor() : transpose_weights(node.constant(1))) {
+      weights_(PackedWeights::for_input(node, 1, trans_b_)) {
   if (!node.fused_activation.empty() && !relu_)
     throw node.error(ErrorKind::Unsupported, "cannot fuse activation " + node.fused_activation);
 }
 
+std::vector<size_t> Gemm::packed_inputs() const {
+  return weights_.defined() ? std::vector<size_t>{1} : std::vector<size_t>{};
+}
+
 void Gemm::run(OpContext& ctx) const {
   const Tensor& a = ctx.input(0);
-  const Tensor& b = ctx.input(1);
-  for (const Tensor* t : {&a, &b}) {
+  const Tensor* b = weights_.defined() ? nullptr : &ctx.input(1);
+  for (const Tensor* t : {&a, b}) {
+    if (!t) continue;
     if (t->dtype() != DType::Float32) throw unsupported_dtype(ctx.node, t->dtype());
     if (t->rank() != 2) throw ctx.node.error(ErrorKind::Data, "inputs must be 2-D, got " + to_string(t->shape()));
   }
   const int64_t m = trans_a_ ? a.dim(1) : a.dim(0), k = trans_a_ ? a.dim(0) : a.dim(1);
-  const int64_t n = trans_b_ ? b.dim(0) : b.dim(1), kb = trans_b_ ? b.dim(1) : b.dim(0);
+  const int64_t n = b ? (trans_b_ ? b->dim(0) : b->dim(1)) : weights_.n();
+  const int64_t kb = b ? (trans_b_ ? b->dim(1) : b->dim(0)) : weights_.k();
   if (k != kb)
     throw ctx.node.error(ErrorKind::Data, "inner dimensions differ: A is " + to_string(a.shape()) + ", B is " +
-                                              to_string(b.shape()));
+                                              (b ? to_string(b->shape()) : to_string(Shape{n, kb}) + " (N, K)"));
   Tensor& y = ctx.output(0, DType::Float32, {m, n});
   float beta = 0;
   if (ctx.has_input(2) && beta_ != 0) {
@@ -42,11 +48,11 @@ void Gemm::run(OpContext& ctx) const {
     beta = beta_;
   }
   float* out = y.data<float>();
-  if (weights_t_.defined() && !ctx.reference()) {
-    sgemm_fast(dense_gemm(trans_a_, true, m, n, k), alpha_, a.data<float>(), weights_t_.data<float>(), beta, out);
-  } else {
-    sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b.data<float>(), beta,
+  if (b) {
+    sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b->data<float>(), beta,
           out);
+  } else {
+    weights_.multiply(a.data<float>(), trans_a_, a.dim(1), m, alpha_, beta, out, n, ctx.reference());
   }
   if (relu_) {
     for (int64_t i = 0; i < m * n; ++i) out[i] = out[i] > 0 ? out[i] : 0.0f;

@@ -6,44 +6,50 @@
 
 namespace storefuse::infer {
 
-MatMul::MatMul(const Node& node) : weights_t_(transpose_weights(node.constant(1))) {}
+MatMul::MatMul(const Node& node) : weights_(PackedWeights::for_input(node, 1, false)) {}
+
+std::vector<size_t> MatMul::packed_inputs() const {
+  return weights_.defined() ? std::vector<size_t>{1} : std::vector<size_t>{};
+}
 
 void MatMul::run(OpContext& ctx) const {
   const Tensor& a = ctx.input(0);
-  const Tensor& b = ctx.input(1);
-  for (const Tensor* t : {&a, &b}) {
+  const Tensor* b = weights_.defined() ? nullptr : &ctx.input(1);
+  for (const Tensor* t : {&a, b}) {
+    if (!t) continue;
     if (t->dtype() != DType::Float32) throw unsupported_dtype(ctx.node, t->dtype());
     if (t->rank() == 0) throw ctx.node.error(ErrorKind::Data, "inputs must have rank 1 or more");
   }
   // Work on rank >= 2 shapes; drop the promoted dimensions at the end.
-  Shape sa = a.shape(), sb = b.shape();
+  const Shape b_shape = b ? b->shape() : Shape{weights_.k(), weights_.n()};
+  Shape sa = a.shape(), sb = b_shape;
   if (a.rank() == 1) sa.insert(sa.begin(), 1);
-  if (b.rank() == 1) sb.push_back(1);
+  if (b_shape.size() == 1) sb.push_back(1);
   const int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
   if (sb[sb.size() - 2] != k)
     throw ctx.node.error(ErrorKind::Data, "inner dimensions differ: " + to_string(a.shape()) + " x " +
-                                              to_string(b.shape()));
+                                              to_string(b_shape));
   Shape batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2);
   Shape batch = broadcast_shape(batch_a, batch_b, ctx.node);
   Shape shape = batch;
   if (a.rank() > 1) shape.push_back(m);
-  if (b.rank() > 1) shape.push_back(n);
+  if (b_shape.size() > 1) shape.push_back(n);
   Tensor& out = ctx.output(0, DType::Float32, shape);
   const float* pa = a.data<float>();
-  const float* pb = b.data<float>();
   float* pc = out.data<float>();
 
   // A shared 2-D right operand: fold A's batch into rows, one GEMM.
   if (numel(batch_b) == 1 && batch_a == batch) {
     const int64_t rows = numel(batch) * m;
-    if (weights_t_.defined() && !ctx.reference()) {
-      sgemm_fast(dense_gemm(false, true, rows, n, k), 1.0f, pa, weights_t_.data<float>(), 0.0f, pc);
+    if (b) {
+      sgemm(ctx.reference(), dense_gemm(false, false, rows, n, k), 1.0f, pa, b->data<float>(), 0.0f, pc);
     } else {
-      sgemm(ctx.reference(), dense_gemm(false, false, rows, n, k), 1.0f, pa, pb, 0.0f, pc);
+      weights_.multiply(pa, false, k, rows, 1.0f, 0.0f, pc, n, ctx.reference());
     }
     return;
   }
   // Many small products (attention heads): the batch is split across threads.
+  const float* pb = b->data<float>();
   std::array<std::vector<int64_t>, 2> strides{broadcast_strides(batch_a, batch),
                                               broadcast_strides(batch_b, batch)};
   std::vector<std::array<int64_t, 2>> offsets(static_cast<size_t>(numel(batch)));

@@ -4,6 +4,7 @@
 // not modify the op.
 #pragma once
 
+#include <map>
 #include <vector>
 
 #include "node.h"
@@ -49,6 +50,14 @@ class Op {
  public:
   virtual ~Op() = default;
   virtual void run(OpContext& ctx) const = 0;
+  // Constant inputs the op prepared at load and never reads at run time
+  // (packed weights): the graph then passes nothing for them and may free
+  // their float32 values.
+  virtual std::vector<size_t> packed_inputs() const { return {}; }
+  // Adds the storage the op holds (packed weights) as data -> bytes.
+  virtual void held_storage(std::map<const void*, size_t>& /*storage*/) const {}
+  // The element type of the packed weights ("int8", ...), or nullptr.
+  virtual const char* packed_format() const { return nullptr; }
 };
 
 }  // namespace storefuse::infer

@@ -10,17 +10,6 @@
 
 namespace storefuse::infer {
 
-Tensor transpose_weights(const Tensor* weights) {
-  if (!weights || weights->dtype() != DType::Float32 || weights->rank() != 2) return Tensor();
-  const int64_t k = weights->dim(0), n = weights->dim(1);
-  Tensor t(DType::Float32, {n, k});
-  const float* in = weights->data<float>();
-  float* out = t.data<float>();
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j) out[j * k + i] = in[i * n + j];
-  return t;
-}
-
 GemmShape dense_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k) {
   return {trans_a, trans_b, m, n, k, trans_a ? m : k, trans_b ? k : n, n};
 }
@@ -67,7 +56,9 @@ constexpr int64_t kGemvRows = 4;
 // for the first row is still in L2 for the others.
 constexpr int64_t kGemvBlockBytes = 256 * 1024;
 
-void blas(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+}  // namespace
+
+void sgemm_serial(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
   if (s.m <= kGemvRows) {
     const int64_t block = std::max<int64_t>(16, kGemvBlockBytes / (std::max<int64_t>(s.k, 1) * 4));
     for (int64_t j = 0; j < s.n; j += block) {
@@ -80,6 +71,8 @@ void blas(const GemmShape& s, float alpha, const float* a, const float* b, float
               static_cast<blasint>(s.lda), b, static_cast<blasint>(s.ldb), beta, c, static_cast<blasint>(s.ldc));
 }
 
+namespace {
+
 // Below this much work (multiply-adds) a split costs more than it saves.
 constexpr int64_t kMinParallelWork = 1 << 17;
 
@@ -89,7 +82,7 @@ void sgemm_fast(const GemmShape& s, float alpha, const float* a, const float* b,
   if (s.m == 0 || s.n == 0) return;
   const int threads = tbb::this_task_arena::max_concurrency();
   if (threads <= 1 || s.m * s.n * s.k < kMinParallelWork) {
-    blas(s, alpha, a, b, beta, c);
+    sgemm_serial(s, alpha, a, b, beta, c);
     return;
   }
   // OpenBLAS runs single-threaded (use_single_threaded_blas); the arena's
@@ -101,7 +94,7 @@ void sgemm_fast(const GemmShape& s, float alpha, const float* a, const float* b,
                         GemmShape part = s;
                         part.m = r.size();
                         const float* ap = s.trans_a ? a + r.begin() : a + r.begin() * s.lda;
-                        blas(part, alpha, ap, b, beta, c + r.begin() * s.ldc);
+                        sgemm_serial(part, alpha, ap, b, beta, c + r.begin() * s.ldc);
                       });
   } else {
     const int64_t block = ((s.n + threads - 1) / threads + 15) / 16 * 16;
@@ -109,7 +102,7 @@ void sgemm_fast(const GemmShape& s, float alpha, const float* a, const float* b,
       GemmShape part = s;
       part.n = r.size();
       const float* bp = s.trans_b ? b + r.begin() * s.ldb : b + r.begin();
-      blas(part, alpha, a, bp, beta, c + r.begin());
+      sgemm_serial(part, alpha, a, bp, beta, c + r.begin());
     });
   }
 }

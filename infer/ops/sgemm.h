@@ -27,10 +27,8 @@ inline void sgemm(bool reference, const GemmShape& s, float alpha, const float* 
 // threading (TBB arenas sized per session). Idempotent.
 void use_single_threaded_blas();
 
-// A 2-D float [K, N] weight prepacked at load time as [N, K], so that GEMM
-// and GEMV read it row by row (the dot-product kernels); undefined when
-// `weights` is not a 2-D float constant.
-Tensor transpose_weights(const Tensor* weights);
+// The fast kernel on the calling thread only.
+void sgemm_serial(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
 
 // Leading dimensions for dense row-major operands.
 GemmShape dense_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k);

@@ -1,5 +1,7 @@
 #include "graph.h"
 
+#include <algorithm>
+
 #include "fuse.h"
 #include "registry.h"
 #include "validate.h"
@@ -44,6 +46,63 @@ void mark_shape_only(Model::Graph& g) {
   }
 }
 
+// A known value computed only when something needs it as float32.
+struct Deferred {
+  Node node;
+  std::unique_ptr<Op> op;
+  std::vector<int> inputs;
+  StoredWeights stored;
+};
+
+Node with_constants(const Model::Graph& g, Node node, const std::vector<int>& slots) {
+  node.constants.clear();
+  for (int s : slots) node.constants.push_back(s >= 0 ? g.constants[s] : Tensor());
+  return node;
+}
+
+// Runs a node whose inputs are all constants; its outputs become constants.
+void run_folded(Model::Graph& g, const Node& node, const Op& op, const std::vector<int>& inputs,
+                const std::vector<int>& outputs) {
+  std::vector<const Tensor*> args;
+  for (int s : inputs) args.push_back(s < 0 ? nullptr : &g.constants[s]);
+  OpContext ctx(node, std::move(args), false, nullptr);
+  op.run(ctx);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i] >= 0) g.constants[outputs[i]] = ctx.outputs()[i];
+  }
+}
+
+// The reduced-precision storage behind a foldable node's float32 output:
+// DequantizeLinear of a 2-D int8 constant, Cast of a 2-D float16 one to
+// float32, or a 2-D Transpose of either. Undefined for anything else.
+StoredWeights trace_stored(const Model::Graph& g, const Node& node, const std::vector<int>& inputs,
+                           const std::map<int, Deferred>& deferred) {
+  StoredWeights stored;
+  auto constant = [&](size_t i) -> const Tensor* {
+    return i < inputs.size() && inputs[i] >= 0 && g.constants[inputs[i]].defined() ? &g.constants[inputs[i]]
+                                                                                   : nullptr;
+  };
+  const Tensor* x = constant(0);
+  if (node.op_type == "DequantizeLinear" && x && x->dtype() == DType::Int8 && x->rank() == 2 && constant(1)) {
+    const int64_t axis = node.attr_int("axis", 1);
+    if (axis < -2 || axis > 1) return stored;
+    stored.values = *x;
+    stored.scale = *constant(1);
+    if (const Tensor* zero = constant(2)) stored.zero_point = *zero;
+    stored.axis = axis < 0 ? axis + 2 : axis;
+  } else if (node.op_type == "Cast" && x && x->dtype() == DType::Float16 && x->rank() == 2 &&
+             node.attr_int("to", 0) == 1 /* FLOAT */) {
+    stored.values = *x;
+  } else if (node.op_type == "Transpose" && !inputs.empty() && deferred.count(inputs[0])) {
+    const std::vector<int64_t> perm = node.attr_ints("perm", {1, 0});
+    const StoredWeights& in = deferred.at(inputs[0]).stored;
+    if (perm != std::vector<int64_t>{1, 0} || in.values.rank() != 2) return stored;
+    stored = in;
+    stored.transposed = !in.transposed;
+  }
+  return stored;
+}
+
 }  // namespace
 
 std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source) {
@@ -69,30 +128,71 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
   for (const ValueInfo& in : def.inputs) g->input_slots.push_back(slot(in.name));
   for (auto& [name, t] : def.initializers) g->constants[slot(name)] = t;
 
+  // Constants traced to reduced-precision storage are computed only when a
+  // node needs their float32 value; Gemm and MatMul pack the stored form.
+  std::map<int, Deferred> deferred;
+  auto materialize = [&](int s, auto& self) -> void {
+    auto it = deferred.find(s);
+    if (it == deferred.end()) return;
+    Deferred d = std::move(it->second);
+    deferred.erase(it);
+    for (int in : d.inputs) self(in, self);
+    run_folded(*g, d.node, *d.op, d.inputs, {s});
+  };
+
   for (Node& node : fuse_activations(live_nodes(std::move(def.nodes), def.outputs), def.outputs)) {
     Model::Graph::Step step;
     bool known = true;
     for (const std::string& in : node.inputs) {
       int s = in.empty() ? -1 : slot(in);
       step.inputs.push_back(s);
-      node.constants.push_back(s >= 0 ? g->constants[s] : Tensor());
-      known = known && (s < 0 || g->constants[s].defined());
+      known = known && (s < 0 || g->constants[s].defined() || deferred.count(s));
     }
     for (const std::string& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
-    step.op = find_op(node.op_type)(node);
-    if (known) {  // fold: run it now, keep the results as constants
-      std::vector<const Tensor*> inputs;
-      for (int s : step.inputs) inputs.push_back(s < 0 ? nullptr : &g->constants[s]);
-      OpContext ctx(node, std::move(inputs), false, nullptr);
-      step.op->run(ctx);
-      for (size_t i = 0; i < step.outputs.size(); ++i) {
-        if (step.outputs[i] >= 0) g->constants[step.outputs[i]] = ctx.outputs()[i];
+    if (known) {
+      StoredWeights stored = trace_stored(*g, node, step.inputs, deferred);
+      if (stored.defined() && step.outputs.size() == 1 && step.outputs[0] >= 0) {
+        std::unique_ptr<Op> op = find_op(node.op_type)(with_constants(*g, node, step.inputs));
+        deferred[step.outputs[0]] = {std::move(node), std::move(op), step.inputs, std::move(stored)};
+        continue;
       }
+      for (int s : step.inputs) materialize(s, materialize);
+      node = with_constants(*g, std::move(node), step.inputs);
+      std::unique_ptr<Op> op = find_op(node.op_type)(node);
+      run_folded(*g, node, *op, step.inputs, step.outputs);  // fold: the results become constants
       continue;
     }
+    // The weights operand may stay in its stored form when the op packs it.
+    const bool packs = node.op_type == "Gemm" || node.op_type == "MatMul";
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      auto it = deferred.find(step.inputs[i]);
+      if (it == deferred.end()) continue;
+      if (packs && i == 1) {
+        node.stored.resize(2);
+        node.stored[1] = it->second.stored;
+      } else {
+        materialize(step.inputs[i], materialize);
+      }
+    }
+    node = with_constants(*g, std::move(node), step.inputs);
+    step.op = find_op(node.op_type)(node);
+    const std::vector<size_t> packed = step.op->packed_inputs();
+    if (node.stored_weights(1) && std::find(packed.begin(), packed.end(), 1) == packed.end()) {
+      // The kernels do not take this layout: build the op on float32 values.
+      materialize(step.inputs[1], materialize);
+      node.stored.clear();
+      node = with_constants(*g, std::move(node), step.inputs);
+      step.op = find_op(node.op_type)(node);
+    }
+    for (size_t i : step.op->packed_inputs()) {  // never read at run time
+      step.inputs[i] = -1;
+      node.constants[i] = Tensor();
+    }
+    node.stored.clear();
     step.node = std::move(node);
     g->steps.push_back(std::move(step));
   }
+  for (const ValueInfo& out : def.outputs) materialize(slot(out.name), materialize);
 
   g->consumers.assign(g->slot_names.size(), 0);
   for (const auto& step : g->steps) {
@@ -100,13 +200,17 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
       if (s >= 0) ++g->consumers[s];
     }
   }
-  for (const Tensor& t : g->constants) {
-    if (t.defined()) g->constant_storage.insert(t.raw());
-  }
   for (const ValueInfo& out : def.outputs) {
     int s = slot(out.name);
     g->output_slots.push_back(s);
     ++g->consumers[s];
+  }
+  // Constants nothing reads any more (weights now packed inside ops) are freed.
+  for (size_t s = 0; s < g->constants.size(); ++s) {
+    if (g->consumers[s] == 0) g->constants[s] = Tensor();
+  }
+  for (const Tensor& t : g->constants) {
+    if (t.defined()) g->constant_storage.insert(t.raw());
   }
   mark_shape_only(*g);
   return g;

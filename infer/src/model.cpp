@@ -26,6 +26,25 @@ const std::map<std::string, std::string>& Model::metadata() const { return graph
 const std::map<std::string, int>& Model::loaded_op_counts() const { return graph_->loaded_op_counts; }
 int64_t Model::parameter_count() const { return graph_->parameter_count; }
 
+size_t Model::weight_bytes() const {
+  std::map<const void*, size_t> storage;  // shared storage counted once
+  for (const Tensor& t : graph_->constants) {
+    if (t.defined()) storage[t.raw()] = t.nbytes();
+  }
+  for (const auto& step : graph_->steps) step.op->held_storage(storage);
+  size_t total = 0;
+  for (const auto& [data, bytes] : storage) total += bytes;
+  return total;
+}
+
+std::map<std::string, int> Model::packed_weight_counts() const {
+  std::map<std::string, int> counts;
+  for (const auto& step : graph_->steps) {
+    if (const char* format = step.op->packed_format()) ++counts[format];
+  }
+  return counts;
+}
+
 std::map<std::string, int> Model::op_counts() const {
   std::map<std::string, int> counts;
   for (const auto& step : graph_->steps) ++counts[step.node.op_type];

@@ -25,6 +25,18 @@ struct Attribute {
 
 const char* to_string(Attribute::Kind kind);
 
+// A constant float32 matrix the optimiser traced back to reduced-precision
+// storage: DequantizeLinear of an int8 initializer or Cast of a float16 one,
+// perhaps through a 2-D Transpose. Lets Gemm and MatMul keep the weights in
+// that precision (dequantize-on-the-fly kernels).
+struct StoredWeights {
+  Tensor values;             // 2-D, as stored (Int8, Float16, ...)
+  Tensor scale, zero_point;  // DequantizeLinear's inputs; undefined for a Cast
+  int64_t axis = 0;          // DequantizeLinear's axis, in [0, 2)
+  bool transposed = false;   // the float value is the widened `values`, transposed
+  bool defined() const { return values.defined(); }
+};
+
 struct Node {
   std::string name;
   std::string op_type;
@@ -39,6 +51,10 @@ struct Node {
   // Per input: its value when known at load time (an initializer or a folded
   // constant), else undefined. Lets kernels prepack weights.
   std::vector<Tensor> constants;
+  // Per input (may be shorter than inputs): its reduced-precision storage,
+  // where the optimiser traced one. Its float32 value may then be left out
+  // of `constants` when the op packs the stored form.
+  std::vector<StoredWeights> stored;
 
   // "node 'name' (OpType)", for error messages.
   std::string where() const;
@@ -58,6 +74,9 @@ struct Node {
   // The load-time value of input i, or nullptr when it is computed at run time.
   const Tensor* constant(size_t i) const {
     return i < constants.size() && constants[i].defined() ? &constants[i] : nullptr;
+  }
+  const StoredWeights* stored_weights(size_t i) const {
+    return i < stored.size() && stored[i].defined() ? &stored[i] : nullptr;
   }
 
  private:

@@ -47,6 +47,12 @@ class Model {
   // Same, in the file as loaded.
   const std::map<std::string, int>& loaded_op_counts() const;
   int64_t parameter_count() const;  // elements held by initializers
+  // Bytes of the constants the loaded model keeps: weights as packed for
+  // the kernels (int8 / float16 stay so), biases, folded values.
+  size_t weight_bytes() const;
+  // Per packed weight matrix's element type ("float32", "float16", "int8"):
+  // how many Gemm / MatMul ops hold one.
+  std::map<std::string, int> packed_weight_counts() const;
 
   struct Graph;  // internal
 
