@@ -249,7 +249,17 @@ void RealFft::forward(const float* in, float* re, float* im, float* scratch) con
     at(zr, j) = at(in, 2 * j);
     at(zi, j) = at(in, 2 * j + 1);
   }
-  complex_fft(zr, zi, scratch + 2 * len, scratch + 3 * len, &fr, &fi);
+  forward_packed(re, im, scratch);
+}
+
+void RealFft::forward_packed(float* re, float* im, float* scratch) const {
+  if (n_ % 2 != 0) {
+    throw Error(ErrorKind::Runtime, "RealFft::forward_packed needs an even length, got " + std::to_string(n_),
+                "fft", "call forward() for odd lengths");
+  }
+  const std::size_t len = static_cast<std::size_t>(m_) * L;
+  const float *fr = nullptr, *fi = nullptr;
+  complex_fft(scratch, scratch + len, scratch + 2 * len, scratch + 3 * len, &fr, &fi);
   split_real(fr, fi, m_, post_re_.data(), post_im_.data(), re, im);
 }
 

@@ -30,6 +30,14 @@ class RealFft {
   //          can serve several threads at once.
   void forward(const float* in, float* re, float* im, float* scratch) const;
 
+  // Even n only, one pass fewer: the caller writes the input already packed
+  // as pairs, sample 2j of each lane into packed_even(scratch)[j * kLanes + l]
+  // and sample 2j+1 into packed_odd(scratch), then calls forward_packed,
+  // which overwrites all of scratch. MFCC windows its frames straight into them.
+  float* packed_even(float* scratch) const { return scratch; }
+  float* packed_odd(float* scratch) const { return scratch + static_cast<std::size_t>(m_) * kLanes; }
+  void forward_packed(float* re, float* im, float* scratch) const;
+
  private:
   struct Stage {
     int radix;

@@ -42,7 +42,7 @@ class MfccExtractor {
     std::vector<float> weights;  // bins first_bin .. first_bin + weights.size() - 1
   };
 
-  void mel_power(const std::vector<float>& padded, int frames, float* mel) const;
+  void mel_power(const float* samples, std::size_t n_samples, int frames, float* mel) const;
 
   MfccParams params_;
   RealFft fft_;
