@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "dataset_labels.h"
+#include "model_predictions.h"
 #include "storefuse/abtest/run.h"
 #include "storefuse/abtest/settings.h"
 #include "storefuse/core/config.h"
@@ -19,12 +20,13 @@ namespace {
 
 const char* kUsage =
     "[compare|simulate|analyse] [--config FILE] [--set abtest.key=value ...]\n"
-    "       [--a PRED_A] [--b PRED_B] [--data LABELS] [--log LOG] [--out DIR]";
+    "       [--a MODEL_A] [--b MODEL_B] [--data DATA] [--threads N] [--log LOG] [--out DIR]";
 
 void print_help(const po::options_description& opts) {
   std::cout << "usage: storefuse abtest " << kUsage << "\n\n"
-            << "  compare   (default) both models' predictions on the same labelled samples:\n"
-            << "            paired bootstrap intervals, McNemar, Wilcoxon, slices with Holm\n"
+            << "  compare   (default) both models on the same labelled samples: paired bootstrap\n"
+            << "            intervals, McNemar, Wilcoxon, slices with Holm; for .onnx files and run\n"
+            << "            directories also latency, size, peak memory and data drift\n"
             << "  simulate  split customers between A and B by the traffic hash, write log.csv\n"
             << "            and analyse it as an online experiment\n"
             << "  analyse   an online log (customer_id, variant, outcome): SRM check, z / Welch\n"
@@ -38,6 +40,10 @@ void print_help(const po::options_description& opts) {
 
 int run_abtest(const std::vector<std::string>& args) {
   register_dataset_labels();
+  register_onnx_predictions();
+#ifdef STOREFUSE_WITH_TRAIN
+  register_run_predictions();
+#endif
   std::string mode = "compare";
   std::vector<std::string> rest = args;
   if (!rest.empty() && rest[0].rfind("-", 0) != 0) {
@@ -52,9 +58,10 @@ int run_abtest(const std::vector<std::string>& args) {
   opts.add_options()
       ("config,c", po::value<std::string>()->default_value(""), "YAML config with an abtest: section")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a key: --set abtest.resamples=5000 (repeatable)")
-      ("a", po::value<std::string>(), "model A's predictions (.csv/.jsonl)")
-      ("b", po::value<std::string>(), "model B's predictions (.csv/.jsonl)")
-      ("data", po::value<std::string>(), "labels (.csv/.jsonl)")
+      ("a", po::value<std::string>(), "model A: an .onnx file, a run directory, or predictions (.csv/.jsonl)")
+      ("b", po::value<std::string>(), "model B: same kinds as --a")
+      ("data", po::value<std::string>(), "evaluation set: a storefuse dataset (.h5; needed for models) or labels (.csv/.jsonl)")
+      ("threads", po::value<int>(), "models: runtime threads for both (abtest.threads)")
       ("log", po::value<std::string>(), "analyse: the online log")
       ("out,o", po::value<std::string>(), "report directory");
   if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
@@ -70,6 +77,7 @@ int run_abtest(const std::vector<std::string>& args) {
     // Quoted, so that a path is always a string to the YAML parser.
     if (vm.count(key)) sets.push_back(std::string("abtest.") + key + "=\"" + vm[key].as<std::string>() + "\"");
   }
+  if (vm.count("threads")) sets.push_back("abtest.threads=" + std::to_string(vm["threads"].as<int>()));
   if (vm.count("log")) sets.push_back("abtest.online.log=\"" + vm["log"].as<std::string>() + "\"");
   const auto settings = abtest::settings_from_config(config::load(vm["config"].as<std::string>(), sets));
 

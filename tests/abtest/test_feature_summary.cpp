@@ -2,19 +2,15 @@
 // (tests/fixtures/make_stats_fixtures.py), and on dataset files: an unshifted
 // split stays below the PSI threshold, a shifted one is flagged.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
-#include <random>
 
 #include "storefuse/core/error.h"
 #include "storefuse/core/json.h"
-#include "storefuse/datasets/dataset_writer.h"
 #include "storefuse/metrics/feature_summary.h"
+#include "synthetic_dataset.h"
 
-namespace ds = storefuse::datasets;
-namespace fs = std::filesystem;
 
 namespace storefuse::metrics {
 namespace {
@@ -52,61 +48,30 @@ TEST(FeatureSummary, PsiIsZeroOnTheReferenceItselfAndPresenceIsSymmetricInShape)
   EXPECT_STREQ(psi_level(0.25), "major");
 }
 
-// A vectors dataset: every input ~ N(shift, scale), audio absent in a share of rows.
-fs::path write_dataset(const std::string& name, double shift, double scale, uint64_t seed,
-                       double audio_missing = 0.1, int rows = 1200) {
-  auto spec = ds::seed_vector_spec({"browsing", "queueing", "purchasing"});
-  spec[ds::Modality::Visual].shape = {64};
-  spec[ds::Modality::Text].shape = {32};
-  const auto dir = fs::temp_directory_path() / ("sf_ab_drift_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  const auto path = dir / (name + ".h5");
-  ds::DatasetWriter w(path, spec, {{"generator", "test"}});
-  auto b = ds::Batch::allocate(spec, rows, true);
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::uniform_real_distribution<double> u(0, 1);
-  for (int m = 0; m < ds::kNumModalities; ++m) {
-    auto* x = b.inputs[m].as<float>();
-    const int64_t n = b.inputs[m].shape[0] * spec.modalities[m].numel();
-    for (int64_t i = 0; i < n; ++i) x[i] = float(shift + scale * normal(rng));
-  }
-  for (int i = 0; i < rows; ++i) {
-    for (int m = 0; m < 4; ++m) b.mask[i * 4 + m] = 1;
-    if (u(rng) < audio_missing) b.mask[i * 4 + 1] = 0;
-    b.sample_id[i] = i;
-    b.customer_id[i] = i / 3;
-    b.behavior[i] = i % 3;
-    b.dwell_s[i] = 10;
-    b.engagement[i] = 0.5f;
-  }
-  w.append(b);
-  w.close();
-  return path;
-}
+using abtest::testing::DatasetSpec;
+using abtest::testing::write_dataset;
 
 TEST(FeatureSummary, UnshiftedSplitStaysBelowThresholdShiftedSetIsFlagged) {
-  const auto train = write_dataset("train", 0.0, 1.0, 1);
+  const auto train = write_dataset("fs_train", {0.0, 1.0, 1});
   const auto summary = summarize_features(train);
   EXPECT_LT(summary.dump().size(), 16000u) << "a few KB of JSON";
   EXPECT_EQ(summary["features"].size(), 16u);  // 4 modalities x 4 statistics
   EXPECT_NEAR(summary["present_share"]["visual"].get<double>(), 1.0, 1e-12);
 
-  const auto same = compare_features(summary, feature_statistics(write_dataset("test", 0.0, 1.0, 2)));
+  const auto same = compare_features(summary, feature_statistics(write_dataset("fs_test", {0.0, 1.0, 2})));
   EXPECT_LT(same.max_psi, kPsiModerate) << same.worst_feature;
   EXPECT_EQ(same.level, "none");
   EXPECT_EQ(same.features.size(), 20u);  // 16 statistics + 4 presence shares
 
-  const auto shifted = compare_features(summary, feature_statistics(write_dataset("shift", 0.15, 1.3, 3)));
+  const auto shifted = compare_features(summary, feature_statistics(write_dataset("fs_shift", {0.15, 1.3, 3})));
   EXPECT_GE(shifted.max_psi, kPsiMajor) << shifted.worst_feature;
   EXPECT_EQ(shifted.level, "major");
   EXPECT_GT(shifted.max_ks, 0.3);
 
   // Only the audio presence changes: flagged on audio.present.
-  const auto absent = compare_features(summary, feature_statistics(write_dataset("absent", 0.0, 1.0, 4, 0.6)));
+  const auto absent = compare_features(summary, feature_statistics(write_dataset("fs_absent", {0.0, 1.0, 4, 0.6})));
   EXPECT_EQ(absent.worst_feature, "audio.present");
   EXPECT_GE(absent.max_psi, kPsiMajor);
-  fs::remove_all(train.parent_path());
 }
 
 TEST(FeatureSummary, MalformedOrMismatchedSummaryIsAClearError) {

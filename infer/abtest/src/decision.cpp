@@ -46,7 +46,12 @@ std::string decide(const std::vector<Check>& checks) {
   }
   for (const auto& c : checks) {
     if (c.name == "primary") {
-      if (c.status == "pass") return "PROMOTE_B";
+      if (c.status == "pass") {
+        for (const auto& d : checks) {
+          if (d.name == "drift" && d.status == "inconclusive") return "INCONCLUSIVE";
+        }
+        return "PROMOTE_B";
+      }
       if (c.status == "fail") return "KEEP_A";
     }
   }
@@ -103,7 +108,7 @@ Verdict decide_offline(const OfflineResult& r, const Settings& s) {
 
   // Guardrail: latency.
   if (!r.latency) {
-    v.checks.push_back({"latency", "skipped", "no latency_ms in the prediction files"});
+    v.checks.push_back({"latency", "skipped", "no latency: prediction files without latency_ms, or latency_samples 0"});
   } else if (rule.max_p99_latency_regression >= 0) {
     const auto& l = *r.latency;
     const bool bad = l.p99_regression > rule.max_p99_latency_regression;
@@ -120,6 +125,34 @@ Verdict decide_offline(const OfflineResult& r, const Settings& s) {
     v.checks.push_back({"calibration", bad ? "fail" : "pass",
                         "ECE A " + num(e->a) + ", B " + num(e->b) + " (change " + num(e->diff) + ", interval " +
                             interval_text(ei.lo, ei.hi) + ", limit +" + num(rule.max_ece_increase) + ")"});
+  }
+  // Drift: a win on a shifted evaluation set is not a promotion.
+  for (const auto& md : r.drift) {
+    if (!md.available) {
+      v.checks.push_back({"drift", "skipped", md.model + " carries no feature summary of its training data (" +
+                                                  md.source + "); re-export it to check for drift"});
+      continue;
+    }
+    const auto& d = md.report;
+    const std::string facts = md.model + ": max PSI " + num(d.max_psi) + " on " + d.worst_feature + ", max KS " +
+                              num(d.max_ks) + " (" + d.level + " shift; PSI levels 0.1 and 0.25)";
+    if (rule.max_drift_psi >= 0 && d.max_psi >= rule.max_drift_psi) {
+      v.checks.push_back({"drift", "inconclusive", "the evaluation set has shifted from the training data of " + facts +
+                                                       "; a win on it may not carry over, so B is not promoted on it"});
+    } else {
+      v.checks.push_back({"drift", "pass", facts});
+    }
+  }
+  if (r.operational) {
+    const auto& o = *r.operational;
+    auto mb = [](int64_t bytes) { return bytes < 0 ? std::string("n/a") : num(double(bytes) / 1048576.0) + " MiB"; };
+    v.checks.push_back({"operational", "info", "size A " + mb(o.a.file_bytes) + ", B " + mb(o.b.file_bytes) +
+                                                   "; peak memory A " + mb(o.a.peak_memory_bytes) + ", B " +
+                                                   mb(o.b.peak_memory_bytes) + "; " +
+                                                   (o.options.samples > 0 ? "latency from " + std::to_string(o.options.samples) +
+                                                                                " interleaved batch-1 runs each, "
+                                                                          : std::string("latency not measured, ")) +
+                                                   std::to_string(o.options.threads) + " thread(s)"});
   }
   for (const auto& note : r.notes) v.checks.push_back({"note", "info", note});
   v.decision = decide(v.checks);

@@ -138,6 +138,35 @@ void offline_html(std::ostringstream& o, const OfflineResult& r, const Settings&
       << "</td></tr></table>\n"
       << svg::cdf_chart(l.a_quantiles, l.b_quantiles, s.name_a, s.name_b, "latency (ms)") << "\n";
   }
+  if (r.operational) {
+    const auto& op = *r.operational;
+    auto mib = [](int64_t v) { return v < 0 ? std::string("n/a") : format::g(double(v) / 1048576.0); };
+    o << "<h2>Operational</h2>\n<p class=\"meta\">batch 1, " << op.options.threads << " thread(s), "
+      << op.options.samples << " timed runs each after " << op.options.warmup
+      << " warm-up runs, A and B interleaved. Peak memory: " << format::html(op.memory_method) << ".</p>\n"
+      << "<table id=\"operational\"><tr><th>model</th><th>size MiB</th><th>peak memory MiB</th><th>note</th></tr>\n";
+    for (auto [name, m] : {std::pair{&s.name_a, &op.a}, std::pair{&s.name_b, &op.b}}) {
+      o << "<tr><td>" << format::html(*name) << "</td><td>" << mib(m->file_bytes) << "</td><td>"
+        << mib(m->peak_memory_bytes) << "</td><td>" << format::html(m->memory_note) << "</td></tr>\n";
+    }
+    o << "</table>\n";
+  }
+  if (!r.drift.empty()) {
+    o << "<h2>Data drift</h2>\n<p class=\"meta\">evaluation set vs each model's training data; PSI below 0.1: "
+         "none, below 0.25: moderate, above: major</p>\n<table id=\"drift\"><tr><th>model</th><th>max PSI</th>"
+         "<th>worst feature</th><th>max KS</th><th>level</th></tr>\n";
+    for (const auto& d : r.drift) {
+      o << "<tr><td>" << format::html(d.model) << "</td>";
+      if (!d.available) {
+        o << "<td>n/a</td><td>no feature summary (" << format::html(d.source) << ")</td><td></td><td></td></tr>\n";
+      } else {
+        o << "<td>" << format::g(d.report.max_psi) << "</td><td>" << format::html(d.report.worst_feature) << "</td><td>"
+          << format::g(d.report.max_ks) << "</td><td class=\"status " << (d.report.level == "major" ? "fail" : "pass")
+          << "\">" << d.report.level << "</td></tr>\n";
+      }
+    }
+    o << "</table>\n";
+  }
   if (!r.notes.empty()) {
     o << "<h2>Notes</h2><ul>";
     for (const auto& n : r.notes) o << "<li>" << format::html(n) << "</li>";

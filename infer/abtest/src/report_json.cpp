@@ -30,13 +30,16 @@ json settings_json(const Settings& s) {
   return {{"a", s.a}, {"b", s.b}, {"data", s.data}, {"name_a", s.name_a}, {"name_b", s.name_b},
           {"seed", s.seed}, {"resamples", s.resamples}, {"ece_bins", s.ece_bins},
           {"slices", s.slices}, {"min_slice_samples", s.min_slice_samples},
+          {"threads", s.threads}, {"latency_warmup", s.latency_warmup},
+          {"latency_samples", s.latency_samples}, {"memory", s.memory},
           {"decision", {{"primary_metric", s.decision.primary_metric},
                         {"min_effect", s.decision.min_effect},
                         {"alpha", s.decision.alpha},
                         {"interval", s.decision.interval},
                         {"max_slice_loss", s.decision.max_slice_loss},
                         {"max_p99_latency_regression", s.decision.max_p99_latency_regression},
-                        {"max_ece_increase", s.decision.max_ece_increase}}},
+                        {"max_ece_increase", s.decision.max_ece_increase},
+                        {"max_drift_psi", s.decision.max_drift_psi}}},
           {"online", {{"experiment_id", s.online.experiment_id},
                       {"split_b", s.online.split_b},
                       {"log", s.online.log},
@@ -97,6 +100,21 @@ json offline_json(const OfflineResult& r) {
                        {"b", {{"p50", l.b_p50}, {"p95", l.b_p95}, {"p99", l.b_p99}}},
                        {"p99_regression", number(l.p99_regression)},
                        {"quantiles_a", l.a_quantiles}, {"quantiles_b", l.b_quantiles}};
+  }
+  if (r.operational) {
+    const auto& o = *r.operational;
+    auto bytes = [](int64_t v) { return v < 0 ? json(nullptr) : json(v); };
+    auto side = [&](const ModelOperational& m) {
+      return json{{"file_bytes", bytes(m.file_bytes)}, {"peak_memory_bytes", bytes(m.peak_memory_bytes)},
+                  {"memory_note", m.memory_note}};
+    };
+    j["operational"] = {{"threads", o.options.threads}, {"warmup", o.options.warmup},
+                        {"samples", o.options.samples}, {"rows", o.rows}, {"batch", 1},
+                        {"memory_method", o.memory_method}, {"a", side(o.a)}, {"b", side(o.b)}};
+  }
+  for (const auto& d : r.drift) {
+    j["drift"].push_back({{"model", d.model}, {"available", d.available}, {"source", d.source},
+                          {"report", d.available ? metrics::to_json(d.report) : json(nullptr)}});
   }
   j["notes"] = r.notes;
   return j;

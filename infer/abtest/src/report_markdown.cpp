@@ -54,6 +54,29 @@ void offline_markdown(std::ostringstream& md, const OfflineResult& r, const Sett
        << "| " << s.name_a << " | " << format::g(l.a_p50) << " | " << format::g(l.a_p95) << " | " << format::g(l.a_p99) << " |\n"
        << "| " << s.name_b << " | " << format::g(l.b_p50) << " | " << format::g(l.b_p95) << " | " << format::g(l.b_p99) << " |\n\n";
   }
+  if (r.operational) {
+    const auto& o = *r.operational;
+    auto mib = [](int64_t v) { return v < 0 ? std::string("n/a") : format::g(double(v) / 1048576.0); };
+    md << "### Operational (batch 1, " << o.options.threads << " thread(s), " << o.options.samples
+       << " timed runs each after " << o.options.warmup << " warm-up runs, A and B interleaved)\n\n"
+       << "| model | size MiB | peak memory MiB | note |\n|---|---:|---:|---|\n"
+       << "| " << s.name_a << " | " << mib(o.a.file_bytes) << " | " << mib(o.a.peak_memory_bytes) << " | " << o.a.memory_note << " |\n"
+       << "| " << s.name_b << " | " << mib(o.b.file_bytes) << " | " << mib(o.b.peak_memory_bytes) << " | " << o.b.memory_note << " |\n\n"
+       << "Peak memory: " << o.memory_method << ".\n\n";
+  }
+  if (!r.drift.empty()) {
+    md << "### Data drift (evaluation set vs each model's training data; PSI 0.1 moderate, 0.25 major)\n\n"
+       << "| model | max PSI | worst feature | max KS | level |\n|---|---:|---|---:|---|\n";
+    for (const auto& d : r.drift) {
+      if (!d.available) {
+        md << "| " << d.model << " | n/a | no feature summary (" << d.source << ") | | |\n";
+      } else {
+        md << "| " << d.model << " | " << format::g(d.report.max_psi) << " | " << d.report.worst_feature << " | "
+           << format::g(d.report.max_ks) << " | " << d.report.level << " |\n";
+      }
+    }
+    md << "\n";
+  }
   md << "### Each model\n\n" << "#### " << s.name_a << "\n\n" << metrics::to_markdown(r.report_a, r.class_names)
      << "\n#### " << s.name_b << "\n\n" << metrics::to_markdown(r.report_b, r.class_names) << "\n";
 }

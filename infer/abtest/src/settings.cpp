@@ -29,6 +29,10 @@ Settings settings_from_config(const config::Node& cfg) {
   s.ece_bins = int(n["ece_bins"].as_int(1, 1000));
   s.slices = n["slices"].as_string_list();
   s.min_slice_samples = n["min_slice_samples"].as_int(2);
+  s.threads = int(n["threads"].as_int(0, 1024));
+  s.latency_warmup = int(n["latency_warmup"].as_int(0, 1000000));
+  s.latency_samples = int(n["latency_samples"].as_int(0, 10000000));
+  s.memory = n["memory"].as_bool();
 
   const config::Node& d = n["decision"];
   s.decision.primary_metric = d["primary_metric"].as_choice(primary_metric_names());
@@ -38,6 +42,7 @@ Settings settings_from_config(const config::Node& cfg) {
   s.decision.max_slice_loss = d["max_slice_loss"].as_double();
   s.decision.max_p99_latency_regression = d["max_p99_latency_regression"].as_double();
   s.decision.max_ece_increase = d["max_ece_increase"].as_double();
+  s.decision.max_drift_psi = d["max_drift_psi"].as_double();
 
   const config::Node& o = n["online"];
   s.online.experiment_id = o["experiment_id"].as_string();

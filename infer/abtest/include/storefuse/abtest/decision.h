@@ -8,7 +8,9 @@
 //        after Holm across slices;
 //      - p99 latency of B exceeds A's by more than max_p99_latency_regression;
 //      - ECE rises by more than max_ece_increase and the rise is significant.
-//   2. lo > 0 and I >= min_effect                   -> PROMOTE_B
+//   2. lo > 0 and I >= min_effect                   -> PROMOTE_B, unless the
+//      evaluation set has shifted from a model's training data (max PSI >=
+//      max_drift_psi)                               -> INCONCLUSIVE
 //   3. hi < min_effect (B is not better by enough)  -> KEEP_A
 //   4. otherwise                                    -> INCONCLUSIVE (collect more data)
 // Online: a sample-ratio mismatch makes it INCONCLUSIVE before anything

@@ -12,8 +12,10 @@
 
 #include "storefuse/abtest/bootstrap.h"
 #include "storefuse/abtest/inputs.h"
+#include "storefuse/abtest/models.h"
 #include "storefuse/abtest/nonparametric.h"
 #include "storefuse/abtest/settings.h"
+#include "storefuse/metrics/feature_summary.h"
 #include "storefuse/metrics/metrics.h"
 
 namespace storefuse::abtest {
@@ -50,6 +52,14 @@ struct LatencySummary {
   std::vector<double> a_quantiles, b_quantiles;  // 0%, 1%, ... 100%, for the CDF chart
 };
 
+// Drift of the evaluation set from one model's training data.
+struct ModelDrift {
+  std::string model;            // the display name
+  bool available = false;       // false: the model carries no feature summary
+  std::string source;           // where the summary came from
+  metrics::DriftReport report;
+};
+
 struct OfflineResult {
   int64_t n = 0;
   std::vector<std::string> class_names;
@@ -62,6 +72,8 @@ struct OfflineResult {
   std::vector<std::string> notes;  // e.g. a configured slice column that is absent
   std::vector<ReliabilityBin> reliability_a, reliability_b;
   std::optional<LatencySummary> latency;
+  std::optional<Operational> operational;  // model inputs: latency source, size, memory
+  std::vector<ModelDrift> drift;           // model inputs: one per model
 
   const MetricComparison* find(const std::string& name) const;
 };

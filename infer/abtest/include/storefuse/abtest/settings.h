@@ -25,6 +25,7 @@ struct DecisionRule {
   double max_slice_loss = 0.02;    // guardrail, primary metric units; < 0 disables
   double max_p99_latency_regression = 0.10;  // guardrail, relative; < 0 disables
   double max_ece_increase = 0.02;  // guardrail, absolute; < 0 disables
+  double max_drift_psi = 0.25;     // a win on a set this shifted (PSI) is INCONCLUSIVE; < 0 disables
 };
 
 struct OnlineSettings {
@@ -51,6 +52,10 @@ struct Settings {
   int ece_bins = 15;
   std::vector<std::string> slices = {"store_id", "camera_id", "missing_modality"};
   int64_t min_slice_samples = 30;
+  int threads = 1;              // runtime threads for model inputs (both models)
+  int latency_warmup = 20;      // untimed batch-1 runs per model
+  int latency_samples = 200;    // timed batch-1 runs per model
+  bool memory = true;           // measure peak memory of model inputs
   DecisionRule decision;
   OnlineSettings online;
 };
