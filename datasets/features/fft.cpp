@@ -13,10 +13,11 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// Radix order: 4 first (cheapest per point), then 2, 3, 5, then any other
-// prime, which gets the O(p^2) generic butterfly.
+// Radix order: 8 and 4 first (cheapest per point, fewest passes), then 2, 3,
+// 5, then any other prime, which gets the O(p^2) generic butterfly.
 std::vector<int> factorize(int m) {
   std::vector<int> radices;
+  while (m % 8 == 0) radices.push_back(8), m /= 8;
   while (m % 4 == 0) radices.push_back(4), m /= 4;
   for (int p : {2, 3, 5}) {
     while (m % p == 0) radices.push_back(p), m /= p;
@@ -113,6 +114,33 @@ STOREFUSE_SIMD_KERNEL void radix4(const Pass& st) {
       st.out(4, j, 1, q, w(1, t1 + t3));
       st.out(4, j, 2, q, w(2, t0 - t2));
       st.out(4, j, 3, q, w(3, t1 - t3));
+    }
+  }
+}
+
+// Radix 8 as two 4-point DFTs (even and odd inputs) joined by w8^k:
+//   X[k] = E[k] + w8^k O[k],  X[k+4] = E[k] - w8^k O[k],  w8 = exp(-2*pi*i/8).
+STOREFUSE_SIMD_KERNEL void radix8(const Pass& st) {
+  const float h = static_cast<float>(std::sqrt(0.5));
+  auto dft4 = [](Cx b0, Cx b1, Cx b2, Cx b3, Cx* y) {
+    const Cx t0 = b0 + b2, t1 = b0 - b2, t2 = b1 + b3, t3 = times_minus_i(b1 - b3);
+    y[0] = t0 + t2, y[1] = t1 + t3, y[2] = t0 - t2, y[3] = t1 - t3;
+  };
+  for (int j = 0; j < st.g; ++j) {
+    const Twiddles<8> w(st, j);
+    for (int q = 0; q < st.s; ++q) {
+      Cx e[4], o[4];
+      dft4(st.in(j, 0, q), st.in(j, 2, q), st.in(j, 4, q), st.in(j, 6, q), e);
+      dft4(st.in(j, 1, q), st.in(j, 3, q), st.in(j, 5, q), st.in(j, 7, q), o);
+      o[1] = h * Cx{o[1].re + o[1].im, o[1].im - o[1].re};     // x (1 - i) / sqrt 2
+      o[2] = times_minus_i(o[2]);                              // x -i
+      o[3] = h * Cx{o[3].im - o[3].re, -(o[3].re + o[3].im)};  // x (-1 - i) / sqrt 2
+      st.out(8, j, 0, q, e[0] + o[0]);
+      st.out(8, j, 4, q, w(4, e[0] - o[0]));
+      for (int k = 1; k < 4; ++k) {
+        st.out(8, j, k, q, w(k, e[k] + o[k]));
+        st.out(8, j, k + 4, q, w(k + 4, e[k] - o[k]));
+      }
     }
   }
 }
@@ -219,6 +247,7 @@ void RealFft::complex_fft(float* re, float* im, float* re2, float* im2,
       case 3: radix3(a); break;
       case 4: radix4(a); break;
       case 5: radix5(a); break;
+      case 8: radix8(a); break;
       default:
         radix_generic(a, st.radix, twiddle_re_.data() + st.roots, twiddle_im_.data() + st.roots);
     }

@@ -1,6 +1,6 @@
 // Forward DFT of real signals of any length n >= 1:
 //   X[k] = sum_{t<n} x[t] exp(-2*pi*i*k*t/n),  k = 0..n/2.
-// Mixed-radix Stockham FFT with radix 4/2/3/5 butterflies and a plain DFT
+// Mixed-radix Stockham FFT with radix 8/4/2/3/5 butterflies and a plain DFT
 // butterfly for any other prime factor; even n runs as a complex FFT of
 // length n/2 plus one post-processing pass. Twiddles are computed once, in
 // double precision, when the plan is built.
