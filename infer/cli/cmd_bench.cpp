@@ -1,9 +1,13 @@
 // storefuse-infer bench: latency and throughput of a model on random inputs,
 // for every batch size x thread count. Warms up, repeats, prints min /
-// median / p99 latency and samples per second.
+// median / p99 latency and samples per second, then the load time, the
+// bytes of weights the loaded model keeps and the process's peak resident
+// memory.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <random>
 
@@ -55,6 +59,29 @@ Stats measure(Session& session, const std::map<std::string, Tensor>& inputs, int
   return {ms.front(), ms[ms.size() / 2], ms[p99], batch * repeats / (total / 1000.0)};
 }
 
+// CPU time of the calling thread, in ms: on a shared machine the load time
+// in wall-clock terms includes waiting for a core.
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+// A field of /proc/self/status in MB (VmRSS, VmHWM), or -1 where there is none.
+double proc_status_mb(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  while (in >> key) {
+    if (key == field + ":") {
+      double kb = 0;
+      in >> kb;
+      return kb / 1024.0;
+    }
+    in.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+
 }  // namespace
 
 int run_bench(const std::vector<std::string>& args) {
@@ -75,7 +102,14 @@ int run_bench(const std::vector<std::string>& args) {
   const std::vector<int> batches = parse_int_list(vm["batch"].as<std::string>(), "batch");
   const std::vector<int> threads = parse_int_list(vm["threads"].as<std::string>(), "threads", true);
 
+  const double rss_before_mb = proc_status_mb("VmRSS");
+  const auto load_start = std::chrono::steady_clock::now();
+  const double load_cpu_start = thread_cpu_ms();
   auto model = Model::load(vm["model"].as<std::string>());
+  const double load_cpu_ms = thread_cpu_ms() - load_cpu_start;
+  const double load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
+  const double rss_loaded_mb = proc_status_mb("VmRSS");
   std::printf("%6s %8s %10s %10s %10s %12s\n", "batch", "threads", "min_ms", "median_ms", "p99_ms", "samples/s");
   for (int batch : batches) {
     const auto inputs = random_inputs(*model, batch);
@@ -95,6 +129,14 @@ int run_bench(const std::vector<std::string>& args) {
       }
     }
   }
+  std::string packed;
+  for (const auto& [format, count] : model->packed_weight_counts())
+    packed += (packed.empty() ? "" : ", ") + std::to_string(count) + " " + format;
+  std::printf("load %.1f ms (%.1f ms CPU); weights %.1f MB (packed matrices: %s); resident memory: %.1f MB "
+              "before loading, +%.1f MB loaded, +%.1f MB after the runs, peak +%.1f MB\n",
+              load_ms, load_cpu_ms, static_cast<double>(model->weight_bytes()) / (1024.0 * 1024.0),
+              packed.empty() ? "none" : packed.c_str(), rss_before_mb, rss_loaded_mb - rss_before_mb,
+              proc_status_mb("VmRSS") - rss_before_mb, proc_status_mb("VmHWM") - rss_before_mb);
   return 0;
 }
 

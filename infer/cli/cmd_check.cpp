@@ -31,6 +31,11 @@ int run_check(const std::vector<std::string>& args) {
             << "  producer    " << (model->producer().empty() ? "-" : model->producer()) << "\n"
             << "  opset       " << model->opset() << "\n"
             << "  parameters  " << model->parameter_count() << "\n";
+  std::string packed;
+  for (const auto& [format, count] : model->packed_weight_counts())
+    packed += (packed.empty() ? "" : ", ") + std::to_string(count) + " " + format;
+  std::cout << "  weights     " << model->weight_bytes() << " bytes held (packed matrices: "
+            << (packed.empty() ? "none" : packed) << ")\n";
   std::cout << "inputs:\n";
   for (const ValueInfo& v : model->inputs()) std::cout << "  " << describe(v) << "\n";
   std::cout << "outputs:\n";

@@ -11,7 +11,8 @@ Model::~Model() = default;
 std::shared_ptr<const Model> Model::load(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  return std::shared_ptr<const Model>(new Model(build_graph(read_onnx(read_file(path), dir, path), path)));
+  GraphDef def = read_onnx_file(path, dir);  // the file is unmapped here
+  return std::shared_ptr<const Model>(new Model(build_graph(std::move(def), path)));
 }
 
 std::shared_ptr<const Model> Model::load_bytes(const std::string& bytes, const std::string& base_dir) {

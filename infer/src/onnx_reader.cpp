@@ -2,9 +2,17 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <functional>
+#include <limits>
+#include <memory>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "onnx_types.h"
 
@@ -81,7 +89,8 @@ Tensor to_tensor(const onnx::TensorProto& proto, const std::string& base_dir, co
   Tensor t(*dtype, shape);
   const bool external = proto.data_location() == onnx::TensorProto::EXTERNAL;
   if (external || proto.has_raw_data()) {
-    std::string bytes = external ? read_external(proto, base_dir, where) : proto.raw_data();
+    const std::string external_bytes = external ? read_external(proto, base_dir, where) : std::string();
+    const std::string& bytes = external ? external_bytes : proto.raw_data();
     if (bytes.size() != t.nbytes())
       throw Error(ErrorKind::Model, "tensor '" + proto.name() + "' holds " + std::to_string(bytes.size()) +
                                         " bytes, its shape " + to_string(shape) + " needs " +
@@ -99,6 +108,27 @@ Tensor to_tensor(const onnx::TensorProto& proto, const std::string& base_dir, co
     case DType::Float16: copy_field<uint16_t>(proto.int32_data(), t, where); break;
   }
   return t;
+}
+
+// The same for an initializer the reader owns: inline raw bytes become the
+// tensor's storage without a copy (the weights are most of a model's bytes).
+Tensor take_tensor(onnx::TensorProto& proto, const std::string& base_dir, const std::string& where) {
+  auto dtype = dtype_from_onnx(proto.data_type());
+  if (!dtype || proto.data_location() == onnx::TensorProto::EXTERNAL || !proto.has_raw_data() ||
+      proto.raw_data().empty())
+    return to_tensor(proto, base_dir, where);
+  Shape shape(proto.dims().begin(), proto.dims().end());
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && count > (int64_t{1} << 40) / d)) return to_tensor(proto, base_dir, where);  // reports it
+    count *= d;
+  }
+  if (proto.raw_data().size() != static_cast<size_t>(count) * dtype_size(*dtype) ||
+      reinterpret_cast<uintptr_t>(proto.raw_data().data()) % dtype_size(*dtype) != 0)
+    return to_tensor(proto, base_dir, where);
+  std::shared_ptr<std::string> bytes(proto.release_raw_data());
+  void* data = bytes->data();
+  return Tensor(*dtype, std::move(shape), std::shared_ptr<void>(std::move(bytes), data));
 }
 
 ValueInfo to_value_info(const onnx::ValueInfoProto& proto, const std::string& where) {
@@ -151,8 +181,33 @@ bool is_default_domain(const std::string& domain) { return domain.empty() || dom
 }  // namespace
 
 GraphDef read_onnx(const std::string& bytes, const std::string& base_dir, const std::string& source) {
+  return read_onnx(bytes.data(), bytes.size(), base_dir, source);
+}
+
+GraphDef read_onnx_file(const std::string& path, const std::string& base_dir) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorKind::Io, "cannot open " + path, path, "check the path and its permissions");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(ErrorKind::Io, "cannot read " + path, path, "check that it is a regular file");
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return read_onnx(nullptr, 0, base_dir, path);
+  }
+  void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (data == MAP_FAILED) return read_onnx(read_file(path), base_dir, path);
+  std::unique_ptr<void, std::function<void(void*)>> mapping(data, [size](void* p) { ::munmap(p, size); });
+  return read_onnx(data, size, base_dir, path);
+}
+
+GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, const std::string& source) {
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes))
+  const bool fits = size <= static_cast<size_t>(std::numeric_limits<int>::max());
+  if (!fits || !model.ParseFromArray(data, static_cast<int>(size)))
     throw Error(ErrorKind::Model, "not a valid ONNX protobuf", source, "check that the file is an .onnx model");
   GraphDef g;
   g.ir_version = model.ir_version();
@@ -169,10 +224,10 @@ GraphDef read_onnx(const std::string& bytes, const std::string& base_dir, const 
                 "export with opset_version=" + std::to_string(kMaxOpset));
   for (const auto& entry : model.metadata_props()) g.metadata[entry.key()] = entry.value();
 
-  const onnx::GraphProto& graph = model.graph();
-  for (const auto& init : graph.initializer()) {
+  onnx::GraphProto& graph = *model.mutable_graph();
+  for (auto& init : *graph.mutable_initializer()) {
     const std::string where = source + ": initializer '" + init.name() + "'";
-    g.initializers.emplace(init.name(), to_tensor(init, base_dir, where));
+    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where));
   }
   if (graph.sparse_initializer_size() > 0)
     throw Error(ErrorKind::Unsupported, "sparse initializers are not supported", source);
@@ -203,11 +258,14 @@ Tensor read_tensor_pb(const std::string& bytes, const std::string& source) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error(ErrorKind::Io, "cannot open " + path, path, "check the path and its permissions");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw Error(ErrorKind::Io, "cannot read " + path, path, "check that it is a regular file");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size)) throw Error(ErrorKind::Io, "cannot read " + path, path);
+  return bytes;
 }
 
 }  // namespace storefuse::infer

@@ -23,6 +23,9 @@ struct GraphDef {
 
 // source names the model in messages; base_dir anchors external data files.
 GraphDef read_onnx(const std::string& bytes, const std::string& base_dir, const std::string& source);
+GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, const std::string& source);
+// An ONNX file, mapped read-only (pages read in at once) rather than copied.
+GraphDef read_onnx_file(const std::string& path, const std::string& base_dir);
 
 // A serialized TensorProto (the .pb files of ONNX test data).
 Tensor read_tensor_pb(const std::string& bytes, const std::string& source);
