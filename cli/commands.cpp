@@ -7,6 +7,7 @@ int run_dataset(const std::vector<std::string>& args);
 int run_abtest(const std::vector<std::string>& args);
 int run_datagen(const std::vector<std::string>& args);
 int run_features(const std::vector<std::string>& args);
+int run_ingest(const std::vector<std::string>& args);
 #ifdef STOREFUSE_WITH_TRAIN
 int run_train(const std::vector<std::string>& args);
 int run_runs(const std::vector<std::string>& args);
@@ -18,6 +19,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"config", "show the resolved config (defaults < includes < file < --set)", run_config},
       {"datagen", "generate a RetailSim dataset (train/val/test HDF5, split by store)", run_datagen},
+      {"ingest", "build a dataset from real media files listed in a manifest (video, WAV, POS, sensor CSV)", run_ingest},
       {"features", "show what the feature extractors make of one raw input", run_features},
       {"dataset", "inspect or validate a dataset file (info|validate FILE)", run_dataset},
 #ifdef STOREFUSE_WITH_TRAIN

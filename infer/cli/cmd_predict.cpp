@@ -1,9 +1,16 @@
-// storefuse-infer predict: a model over a dataset file, one prediction per
-// sample, in the CSV/JSONL format `storefuse abtest` reads.
+// storefuse-infer predict: a model over a dataset file, or over raw media
+// files listed in a manifest (features rebuilt with the model's own feature
+// spec, through storefuse_ingest), one prediction per sample, in the
+// CSV/JSONL format `storefuse abtest` reads.
+#include <tbb/global_control.h>
+
 #include <chrono>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "command.h"
@@ -11,10 +18,12 @@
 #include "storefuse/core/error.h"
 #include "storefuse/core/progress.h"
 #include "storefuse/datasets/dataset_reader.h"
+#include "storefuse/datasets/dataset_writer.h"
 #include "storefuse/infer/batch_feeds.h"
 #include "storefuse/infer/model.h"
 #include "storefuse/infer/model_metadata.h"
 #include "storefuse/infer/session.h"
+#include "storefuse/ingest/ingest.h"
 #include "storefuse/metrics/metrics.h"
 
 namespace storefuse::infer::cli {
@@ -62,34 +71,87 @@ std::vector<std::string> class_names(const Model& model, const ds::FeatureSpec& 
   return json::parse(it->second).get<std::vector<std::string>>();
 }
 
+// The feature spec the model was trained with, from its metadata.
+ds::FeatureSpec model_spec(const Model& model, const std::string& model_path) {
+  auto meta = model.metadata().find(metadata::kFeatureSpec);
+  if (meta == model.metadata().end()) {
+    throw Error(ErrorKind::Model, std::string("the model carries no feature spec (") + metadata::kFeatureSpec + ")",
+                model_path,
+                "--media needs a model exported by storefuse export; otherwise build a dataset with storefuse ingest "
+                "--spec TRAIN.h5 and pass it with --data");
+  }
+  return ds::FeatureSpec::from_json_string(meta->second);
+}
+
+// Rows [begin, begin + n) of `b` as a batch of their own.
+ds::Batch slice(const ds::Batch& b, const ds::FeatureSpec& spec, int64_t begin, int64_t n) {
+  if (begin == 0 && n == b.rows) return b;
+  ds::Batch out = ds::Batch::allocate(spec, n, b.has_targets);
+  ds::copy_rows(b, begin, out, 0, n);
+  return out;
+}
+
 }  // namespace
 
 int run_predict(const std::vector<std::string>& args) {
   po::options_description options("predict options");
   options.add_options()
       ("model,m", po::value<std::string>()->required(), "ONNX model file")
-      ("data,d", po::value<std::string>()->required(), "storefuse dataset (.h5)")
+      ("data,d", po::value<std::string>(), "storefuse dataset (.h5)")
+      ("media", po::value<std::string>(), "raw media instead: a manifest CSV (docs/ingest.md); the features are rebuilt "
+                                          "with the model's feature spec by the same code as storefuse ingest")
+      ("labels", po::value<std::string>()->default_value(""), "with --media: labels CSV, for metrics")
+      ("skip-bad", po::bool_switch(), "with --media: leave out samples whose files are bad (listed on stderr)")
+      ("save-features", po::value<std::string>()->default_value(""),
+       "with --media: also write the features fed to the model as a dataset (.h5), to compare with ingest's")
       ("out,o", po::value<std::string>()->required(), "predictions: .csv or .jsonl")
       ("batch", po::value<int>()->default_value(1), "samples per run; latency_ms is per run divided by its samples")
-      ("threads", po::value<int>()->default_value(1), "threads per run; 0 = all cores");
+      ("threads", po::value<int>()->default_value(1), "threads per run; 0 = all cores")
+      ("feature-threads", po::value<int>()->default_value(0), "with --media: threads decoding files; 0 = all cores");
   po::variables_map vm;
-  if (!parse_args("predict", "--model M.onnx --data test.h5 --out preds.csv", options, args, vm)) return 0;
-  const std::string out_path = vm["out"].as<std::string>(), data = vm["data"].as<std::string>();
+  if (!parse_args("predict", "--model M.onnx (--data test.h5 | --media manifest.csv [--labels labels.csv]) --out preds.csv",
+                  options, args, vm)) {
+    return 0;
+  }
+  if (vm.count("data") == vm.count("media")) {
+    throw Error(ErrorKind::Usage, "give one of --data and --media", "storefuse-infer predict",
+                "--data for a dataset file, --media for a manifest of raw files");
+  }
+  const bool media = vm.count("media") > 0;
+  const std::string data = media ? vm["media"].as<std::string>() : vm["data"].as<std::string>();
+  const std::string out_path = vm["out"].as<std::string>(), model_path = vm["model"].as<std::string>();
+  const std::string labels_path = vm["labels"].as<std::string>(), save_path = vm["save-features"].as<std::string>();
+  if (!media && (!labels_path.empty() || !save_path.empty() || vm["skip-bad"].as<bool>())) {
+    throw Error(ErrorKind::Usage, "--labels, --skip-bad and --save-features go with --media", "storefuse-infer predict", "");
+  }
   const bool jsonl = out_path.size() > 6 && out_path.substr(out_path.size() - 6) == ".jsonl";
   if (!jsonl && (out_path.size() < 4 || out_path.substr(out_path.size() - 4) != ".csv")) {
     throw Error(ErrorKind::Usage, "unknown output format", out_path, "name the file .csv or .jsonl");
   }
   const int batch = vm["batch"].as<int>(), threads = vm["threads"].as<int>();
-  if (batch < 1 || threads < 0) {
-    throw Error(ErrorKind::Usage, "--batch must be >= 1 and --threads >= 0", "storefuse-infer predict");
+  const int feature_threads = vm["feature-threads"].as<int>();
+  if (batch < 1 || threads < 0 || feature_threads < 0) {
+    throw Error(ErrorKind::Usage, "--batch must be >= 1, --threads and --feature-threads >= 0", "storefuse-infer predict");
   }
 
-  auto model = Model::load(vm["model"].as<std::string>());
-  auto reader = ds::DatasetReader::open(data, {});
-  check_compatible(*model, reader->spec(), data);
-  const auto names = class_names(*model, reader->spec());
+  auto model = Model::load(model_path);
+  std::shared_ptr<ds::DatasetReader> reader;
+  std::optional<ingest::Manifest> manifest;
+  std::optional<ingest::FeatureExtractor> extractor;
+  if (media) {
+    extractor.emplace(model_spec(*model, model_path));
+    manifest = ingest::read_manifest(data);
+  } else {
+    reader = ds::DatasetReader::open(data, {});
+  }
+  const ds::FeatureSpec& spec = media ? extractor->spec() : reader->spec();
+  check_compatible(*model, spec, data);
+  const auto names = class_names(*model, spec);
   const int64_t classes = static_cast<int64_t>(names.size());
   Session session(model, SessionOptions{threads, false, false});
+  std::map<int64_t, ingest::Label> labels;
+  if (!labels_path.empty()) labels = ingest::read_labels(labels_path, names);
+  const bool has_targets = media ? !labels_path.empty() : reader->has_targets();
 
   std::ostringstream out;
   out << std::setprecision(9);
@@ -100,50 +162,87 @@ int run_predict(const std::vector<std::string>& args) {
   }
   metrics::Outputs all{{}, classes, {}, {}};
   metrics::Targets targets;
-  const int64_t n = reader->num_rows();
+  const int64_t n = media ? static_cast<int64_t>(manifest->rows.size()) : reader->num_rows();
+  int64_t written = 0;
   Progress progress("predict", n, "samples");
-  for (int64_t begin = 0; begin < n; begin += batch) {
-    ds::Batch b = reader->read(begin, std::min(n, begin + batch));
-    auto feeds = feeds_from_batch(b);
-    auto start = std::chrono::steady_clock::now();
-    auto result = session.run(feeds);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    const Tensor& logits = result.at("behavior_logits");
-    if (logits.dim(1) != classes) {
-      throw Error(ErrorKind::Model, "the model has " + std::to_string(logits.dim(1)) + " classes, its names list " +
-                                        std::to_string(classes), vm["model"].as<std::string>());
-    }
-    std::vector<float> probs(logits.data<float>(), logits.data<float>() + logits.numel());
-    metrics::softmax_rows(probs, classes);
-    const float* dwell = result.at("dwell_s").data<float>();
-    const float* engagement = result.at("engagement").data<float>();
-    for (int64_t i = 0; i < b.rows; ++i) {
-      const float* p = probs.data() + i * classes;
-      if (jsonl) {
-        json row = {{"sample_id", std::to_string(b.sample_id[i])}, {"dwell_s", dwell[i]},
-                    {"engagement", engagement[i]}, {"latency_ms", ms / b.rows}};
-        for (int64_t c = 0; c < classes; ++c) row["p_" + names[c]] = p[c];
-        out << row.dump() << "\n";
-      } else {
-        out << b.sample_id[i];
-        for (int64_t c = 0; c < classes; ++c) out << "," << p[c];
-        out << "," << dwell[i] << "," << engagement[i] << "," << ms / b.rows << "\n";
+  // Runs the model on `rows` in runs of --batch samples and appends the results.
+  auto predict_rows = [&](const ds::Batch& rows) {
+    for (int64_t begin = 0; begin < rows.rows; begin += batch) {
+      ds::Batch b = slice(rows, spec, begin, std::min<int64_t>(batch, rows.rows - begin));
+      auto feeds = feeds_from_batch(b);
+      auto start = std::chrono::steady_clock::now();
+      auto result = session.run(feeds);
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      const Tensor& logits = result.at("behavior_logits");
+      if (logits.dim(1) != classes) {
+        throw Error(ErrorKind::Model, "the model has " + std::to_string(logits.dim(1)) + " classes, its names list " +
+                                          std::to_string(classes), model_path);
       }
+      std::vector<float> probs(logits.data<float>(), logits.data<float>() + logits.numel());
+      metrics::softmax_rows(probs, classes);
+      const float* dwell = result.at("dwell_s").data<float>();
+      const float* engagement = result.at("engagement").data<float>();
+      for (int64_t i = 0; i < b.rows; ++i) {
+        const float* p = probs.data() + i * classes;
+        if (jsonl) {
+          json row = {{"sample_id", std::to_string(b.sample_id[i])}, {"dwell_s", dwell[i]},
+                      {"engagement", engagement[i]}, {"latency_ms", ms / b.rows}};
+          for (int64_t c = 0; c < classes; ++c) row["p_" + names[c]] = p[c];
+          out << row.dump() << "\n";
+        } else {
+          out << b.sample_id[i];
+          for (int64_t c = 0; c < classes; ++c) out << "," << p[c];
+          out << "," << dwell[i] << "," << engagement[i] << "," << ms / b.rows << "\n";
+        }
+      }
+      all.probs.insert(all.probs.end(), probs.begin(), probs.end());
+      all.dwell_s.insert(all.dwell_s.end(), dwell, dwell + b.rows);
+      all.engagement.insert(all.engagement.end(), engagement, engagement + b.rows);
+      if (has_targets) {
+        targets.behavior.insert(targets.behavior.end(), b.behavior.begin(), b.behavior.end());
+        targets.dwell_s.insert(targets.dwell_s.end(), b.dwell_s.begin(), b.dwell_s.end());
+        targets.engagement.insert(targets.engagement.end(), b.engagement.begin(), b.engagement.end());
+      }
+      written += b.rows;
+      if (!media) progress.advance(b.rows);
     }
-    all.probs.insert(all.probs.end(), probs.begin(), probs.end());
-    all.dwell_s.insert(all.dwell_s.end(), dwell, dwell + b.rows);
-    all.engagement.insert(all.engagement.end(), engagement, engagement + b.rows);
-    if (reader->has_targets()) {
-      targets.behavior.insert(targets.behavior.end(), b.behavior.begin(), b.behavior.end());
-      targets.dwell_s.insert(targets.dwell_s.end(), b.dwell_s.begin(), b.dwell_s.end());
-      targets.engagement.insert(targets.engagement.end(), b.engagement.begin(), b.engagement.end());
+  };
+  double feature_s = 0;
+  std::vector<ingest::Skipped> skipped;
+  if (media) {
+    std::optional<tbb::global_control> limit;
+    if (feature_threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, feature_threads);
+    const ingest::PosLogs pos = ingest::PosLogs::read(*manifest);
+    std::optional<ds::DatasetWriter> saved;
+    if (!save_path.empty()) {
+      ds::WriterOptions wo;
+      wo.has_targets = has_targets;
+      saved.emplace(save_path, spec, json{{"source", "storefuse-infer predict --media"}, {"manifest", data}}, wo);
     }
-    progress.advance(b.rows);
+    ingest::ExtractOptions eo;
+    eo.skip_bad = vm["skip-bad"].as<bool>();
+    eo.labels = has_targets ? &labels : nullptr;
+    eo.progress = &progress;
+    auto chunk_start = std::chrono::steady_clock::now();
+    ingest::extract(*manifest, pos, *extractor, eo, skipped, [&](const ds::Batch& rows) {
+      feature_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - chunk_start).count();
+      if (saved) saved->append(rows);
+      predict_rows(rows);
+      chunk_start = std::chrono::steady_clock::now();
+    });
+    if (saved) saved->close();
+  } else {
+    for (int64_t begin = 0; begin < n; begin += batch) predict_rows(reader->read(begin, std::min(n, begin + batch)));
   }
   progress.finish();
   write_file_atomic(out_path, out.str());
-  std::cout << "wrote " << n << " predictions to " << out_path << "\n";
-  if (reader->has_targets()) {
+  for (const auto& sk : skipped) std::cerr << "skipped sample " << sk.sample_id << ": " << sk.reason << " (" << sk.where << ")\n";
+  std::cout << "wrote " << written << " predictions to " << out_path << "\n";
+  if (media && written > 0) {
+    std::cout << std::fixed << std::setprecision(2) << "features from raw files: " << 1000 * feature_s / written
+              << " ms per sample (decode + extract, in parallel)\n";
+  }
+  if (has_targets && written > 0) {
     auto r = metrics::evaluate(all, targets);
     std::cout << std::fixed << std::setprecision(4) << "accuracy " << r.accuracy << "  macro-F1 "
               << r.macro_f1 << "  dwell MAE " << std::setprecision(2) << r.dwell_mae_s

@@ -1,7 +1,7 @@
 #include "storefuse/retailsim/emit_media.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <opencv2/videoio.hpp>
 
 #include "storefuse/core/atomic_file.h"
@@ -20,10 +20,13 @@ std::string csv_quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string fixed(double v, int digits) {
+// The shortest text that reads back as the same value: ingest parses the
+// files and must get the numbers the dataset was computed from.
+template <class T>
+std::string exact(T v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 void write_clip(const fs::path& path, const std::vector<cv::Mat>& clip) {
@@ -46,10 +49,10 @@ std::string sensor_csv(const features::SensorSeries& s) {
   for (const auto& c : features::SensorParams::retail_defaults().channels) out += "," + c.name;
   out += "\n";
   for (int64_t r = 0; r < s.rows(); ++r) {
-    out += fixed(s.time_s[r], 3);
+    out += exact(s.time_s[r]);
     for (int c = 0; c < s.channels; ++c) {
       float x = s.values[r * s.channels + c];
-      out += "," + (std::isnan(x) ? std::string() : fixed(x, 4));
+      out += "," + (std::isnan(x) ? std::string() : exact(x));
     }
     out += "\n";
   }
@@ -97,10 +100,10 @@ MediaEmitter::Rows MediaEmitter::write_sample(const Visit& v, const RawMedia& m)
     }
   }
   rows.manifest = id + "," + std::to_string(v.customer_id) + "," + std::to_string(v.store) + "," +
-                  std::to_string(v.store * 2 + v.camera) + "," + fixed(v.timestamp, 3) + "," + video + "," +
+                  std::to_string(v.store * 2 + v.camera) + "," + exact(v.timestamp) + "," + video + "," +
                   audio + "," + sensor + "," + pos + "\n";
   rows.labels = id + "," + behavior_names()[v.label] + "," + std::to_string(v.label) + "," +
-                fixed(v.dwell_s, 3) + "," + fixed(v.engagement, 5) + "\n";
+                exact(static_cast<float>(v.dwell_s)) + "," + exact(static_cast<float>(v.engagement)) + "\n";
   return rows;
 }
 

@@ -134,7 +134,10 @@ std::vector<float> synth_audio(const RetailSimConfig& cfg, const StoreProfile& s
   if (r.bernoulli(0.03 * n)) beeps(x, r, 1, 0.04);
   if (r.bernoulli(0.03 * n)) chime(x, r, 0.04);
   if (r.bernoulli(store.false_alarm_rate * 2 * n)) gate_alarm(x, r, 0.1);
-  for (auto& s : x) s = std::clamp(s, -1.0f, 1.0f);
+  // A microphone records 16-bit PCM: samples sit on the grid the emitted WAV
+  // stores (features::encode_wav's rounding), so ingest of the files gives
+  // back the dataset's audio features bit for bit.
+  for (auto& s : x) s = static_cast<float>(std::lround(std::clamp(s * 32768.0, -32768.0, 32767.0)) / 32768.0);
   return x;
 }
 
