@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -194,6 +195,43 @@ TEST_F(Failures, SkipBadLeavesTheSamplesOutAndSaysWhy) {
   auto ids = reader->read_ids("sample_id");
   for (auto id : ids) EXPECT_FALSE(skipped_ids.count(id)) << "skipped sample " << id << " is in the dataset";
   EXPECT_EQ(to_json(res.skipped).size(), bad);
+}
+
+int run_storefuse(const std::string& args, std::string& output) {
+  const fs::path log = fs::temp_directory_path() / ("storefuse_test_ingest_cli_" + std::to_string(getpid()));
+  int rc = std::system((std::string(STOREFUSE_BIN) + " " + args + " > " + log.string() + " 2>&1").c_str());
+  output = read_file(log);
+  fs::remove(log);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// The command line: exit 1 with the row and file named and no output file;
+// with --skip-bad exit 0, the rest written and the report listing the sample.
+TEST_F(Failures, CommandLineNamesTheRowOrSkipsAndReports) {
+  const auto& r = with(Modality::Visual, 2);
+  write(file(r, Modality::Visual), "not a video");
+  const fs::path out = dir_ / "cli.h5", report = dir_ / "skipped.json";
+  std::string args = "ingest --no-progress --manifest " + (split_ / "manifest.csv").string() + " --labels " +
+                     (split_ / "labels.csv").string() + " --classes " + [] {
+                       std::string c;
+                       for (const auto& n : retailsim::behavior_names()) c += (c.empty() ? "" : ",") + n;
+                       return c;
+                     }() + " --out " + out.string();
+  std::string output;
+  EXPECT_EQ(1, run_storefuse(args, output)) << output;
+  EXPECT_NE(output.find(row_ref(r)), std::string::npos) << output;
+  EXPECT_NE(output.find("fix:"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(out));
+
+  EXPECT_EQ(0, run_storefuse(args + " --skip-bad --report " + report.string(), output)) << output;
+  EXPECT_NE(output.find("1 skipped"), std::string::npos) << output;
+  json j = json::parse(read_file(report));
+  EXPECT_EQ(j["samples"], rows_.size());
+  EXPECT_EQ(j["written"], rows_.size() - 1);
+  ASSERT_EQ(j["skipped"].size(), 1u);
+  EXPECT_EQ(j["skipped"][0]["sample_id"], r.sample_id);
+  EXPECT_EQ(j["skipped"][0]["manifest_line"], r.line);
+  EXPECT_EQ(datasets::DatasetReader::open(out)->num_rows(), static_cast<int64_t>(rows_.size() - 1));
 }
 
 // WAV of another channel count and rate: mixed down and resampled.
