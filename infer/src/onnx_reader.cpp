@@ -79,6 +79,15 @@ void copy_field(const Field& field, Tensor& t, const std::string& where) {
   for (int i = 0; i < field.size(); ++i) out[i] = static_cast<To>(field.Get(i));
 }
 
+// Values the proto holds in its typed field for `dtype`.
+int64_t field_count(const onnx::TensorProto& proto, DType dtype) {
+  switch (dtype) {
+    case DType::Float32: return proto.float_data_size();
+    case DType::Int64: return proto.int64_data_size();
+    default: return proto.int32_data_size();
+  }
+}
+
 Tensor to_tensor(const onnx::TensorProto& proto, const std::string& base_dir, const std::string& where) {
   auto dtype = dtype_from_onnx(proto.data_type());
   if (!dtype) throw unsupported_type(proto.data_type(), "tensor '" + proto.name() + "'", where);
@@ -86,18 +95,28 @@ Tensor to_tensor(const onnx::TensorProto& proto, const std::string& base_dir, co
   for (int64_t d : shape) {
     if (d < 0) throw Error(ErrorKind::Model, "tensor '" + proto.name() + "' has a negative dimension", where);
   }
-  Tensor t(*dtype, shape);
+  // Sizes are checked against the data before allocating: a corrupted shape
+  // must not allocate what the file does not hold.
+  const int64_t count = numel(shape);
   const bool external = proto.data_location() == onnx::TensorProto::EXTERNAL;
   if (external || proto.has_raw_data()) {
     const std::string external_bytes = external ? read_external(proto, base_dir, where) : std::string();
     const std::string& bytes = external ? external_bytes : proto.raw_data();
-    if (bytes.size() != t.nbytes())
+    const int64_t size = static_cast<int64_t>(dtype_size(*dtype));
+    if (count > static_cast<int64_t>(bytes.size()) / size || static_cast<int64_t>(bytes.size()) != count * size)
       throw Error(ErrorKind::Model, "tensor '" + proto.name() + "' holds " + std::to_string(bytes.size()) +
                                         " bytes, its shape " + to_string(shape) + " needs " +
-                                        std::to_string(t.nbytes()), where);
+                                        (count > static_cast<int64_t>(bytes.size()) / size
+                                             ? std::string("more")
+                                             : std::to_string(count * size)), where);
+    Tensor t(*dtype, shape);
     if (!bytes.empty()) std::memcpy(t.raw(), bytes.data(), bytes.size());
     return t;
   }
+  if (field_count(proto, *dtype) != count)
+    throw Error(ErrorKind::Model, "tensor '" + proto.name() + "' holds " + std::to_string(field_count(proto, *dtype)) +
+                                      " values for shape " + to_string(shape), where);
+  Tensor t(*dtype, shape);
   switch (*dtype) {
     case DType::Float32: copy_field<float>(proto.float_data(), t, where); break;
     case DType::Int64: copy_field<int64_t>(proto.int64_data(), t, where); break;

@@ -77,7 +77,8 @@ namespace {
 // Checks the caller's inputs against the model and stores them in their slots.
 void bind_inputs(const Model& model, const Model::Graph& g, const std::map<std::string, Tensor>& inputs,
                  std::vector<Tensor>& values) {
-  for (const auto& [name, t] : inputs) {
+  for (const auto& entry : inputs) {
+    const std::string& name = entry.first;  // (clang 14 cannot capture a structured binding)
     auto it = std::find_if(g.inputs.begin(), g.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
     if (it == g.inputs.end())
       throw Error(ErrorKind::Data, "the model has no input named '" + name + "'", {},

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <new>
 
 #include "storefuse/core/error.h"
 
@@ -69,9 +71,17 @@ Float16 to_float16(float f) {
   return {static_cast<uint16_t>(sign | (abs >> 13))};
 }
 
+namespace {
+// Larger tensors are refused before allocating (1 TiB).
+constexpr int64_t kMaxTensorBytes = int64_t{1} << 40;
+}  // namespace
+
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    // Saturates instead of overflowing: a shape this large fails to allocate.
+    if (__builtin_mul_overflow(n, d, &n)) return std::numeric_limits<int64_t>::max();
+  }
   return n;
 }
 
@@ -85,9 +95,19 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   for (int64_t d : shape_) {
     if (d < 0) throw Error(ErrorKind::Data, "negative dimension in shape " + to_string(shape_));
   }
+  if (numel() > kMaxTensorBytes / static_cast<int64_t>(dtype_size(dtype_)))
+    throw Error(ErrorKind::Data, "a " + std::string(infer::to_string(dtype_)) + " tensor of shape " +
+                                     to_string(shape_) + " is too large to allocate", {},
+                "check the model's shapes and the sizes of its inputs");
   // At least one byte so that an empty tensor is still defined.
   size_t bytes = std::max<size_t>(nbytes(), 1);
-  data_ = std::shared_ptr<void>(new uint8_t[bytes](), [](void* p) { delete[] static_cast<uint8_t*>(p); });
+  try {
+    data_ = std::shared_ptr<void>(new uint8_t[bytes](), [](void* p) { delete[] static_cast<uint8_t*>(p); });
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorKind::Runtime,
+                "out of memory allocating " + std::to_string(bytes) + " bytes for a tensor of shape " + to_string(shape_),
+                {}, "use smaller inputs or a machine with more memory");
+  }
 }
 
 Tensor::Tensor(DType dtype, Shape shape, std::shared_ptr<void> data)

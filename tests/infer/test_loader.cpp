@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "onnx_builder.h"
@@ -172,4 +173,48 @@ TEST(Loader, FusesGemmAndRelu) {
   b.node("Relu", {"z"}, {"unused"});
   auto model = Model::load_bytes(b.bytes());
   EXPECT_EQ(model->op_counts(), (std::map<std::string, int>{{"Gemm", 2}}));
+}
+
+TEST(Loader, RefusesShapesTheDataDoesNotHoldBeforeAllocating) {
+  // Found by the fuzz target: a corrupted dimension (12 GB declared, 48
+  // bytes present) must be a Model error, not a 12 GB allocation.
+  for (bool raw : {true, false}) {
+    OnnxBuilder b;
+    b.input("x", DType::Float32, {2}).output("y");
+    b.initializer("w", Tensor::from_vector<float>({4, 3}, std::vector<float>(12, 1.0f)));
+    auto* w = b.proto().mutable_graph()->mutable_initializer(0);
+    if (!raw) {
+      const std::string bytes = w->raw_data();
+      w->clear_raw_data();
+      for (size_t i = 0; i < bytes.size(); i += 4) {
+        float v;
+        std::memcpy(&v, bytes.data() + i, 4);
+        w->add_float_data(v);
+      }
+    }
+    w->set_dims(0, 1056930804);
+    b.node("Add", {"x", "w"}, {"y"});
+    Error e = load_error(b.bytes());
+    EXPECT_EQ(e.kind(), ErrorKind::Model) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'w'"), std::string::npos) << e.what();
+  }
+  // Dimensions whose product overflows int64 are refused the same way.
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {2}).output("y");
+  b.initializer("w", Tensor::from_vector<float>({2}, {1, 2}));
+  auto* w = b.proto().mutable_graph()->mutable_initializer(0);
+  w->set_dims(0, int64_t{1} << 40);
+  w->add_dims(int64_t{1} << 40);
+  b.node("Add", {"x", "w"}, {"y"});
+  EXPECT_EQ(load_error(b.bytes()).kind(), ErrorKind::Model);
+}
+
+TEST(Loader, RefusesTensorsTooLargeToAllocate) {
+  try {
+    Tensor t(DType::Float32, {int64_t{1} << 40, 1 << 20});
+    FAIL() << "allocated an impossible tensor";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Data);
+    EXPECT_NE(std::string(e.what()).find("too large"), std::string::npos) << e.what();
+  }
 }
