@@ -1,12 +1,19 @@
 // GEMM shapes of the seed network at small batch: cblas_sgemm against one
 // cblas_sgemv per row, the reference loops, and the runtime's sgemm_fast.
+// BM_dot_kernels / BM_read: batch 1 over the seed network's 6M weights
+// (24 MB float32, out of cache) with each dot-kernel set and weight type,
+// beside a plain float32 read of the same bytes: batch-1 fp32 is bounded by
+// how fast one core reads memory (bytes_per_second is the weight bytes).
 //   build-infer/bench/infer/bench_infer_sgemm --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <algorithm>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "dot_kernels.h"
 #include "sgemm.h"
 
 using namespace storefuse::infer;
@@ -77,8 +84,49 @@ void BM_sgemm_reference(benchmark::State& state) {
   }
 }
 
+constexpr int64_t kSeedRows = 6000, kSeedK = 1000;  // about the seed network's 6M weights
+
+// Arguments: kernel set (0 portable, 1 avx2, 2 avx512), weight type (0 f32, 1 f16, 2 i8).
+void BM_dot_kernels(benchmark::State& state) {
+  const auto sets = available_dot_kernels();
+  if (state.range(0) >= static_cast<int64_t>(sets.size())) {
+    state.SkipWithError("this CPU lacks the instruction set");
+    return;
+  }
+  const DotKernels& set = sets[state.range(0)];
+  const int type = static_cast<int>(state.range(1));
+  const size_t count = static_cast<size_t>(kSeedRows * kSeedK);
+  std::vector<float> w32(type == 0 ? count : 0, 0.5f), a(kSeedK, 1.0f), out(64);
+  std::vector<uint16_t> w16(type == 1 ? count : 0, 0x3800);
+  std::vector<int8_t> w8(type == 2 ? count : 0, 3);
+  for (auto _ : state) {
+    for (int64_t j = 0; j < kSeedRows; j += 64) {
+      const int64_t rows = std::min<int64_t>(64, kSeedRows - j);
+      if (type == 0) set.f32(w32.data() + j * kSeedK, kSeedK, rows, kSeedK, a.data(), kSeedK, 1, out.data(), 64);
+      if (type == 1) set.f16(w16.data() + j * kSeedK, kSeedK, rows, kSeedK, a.data(), kSeedK, 1, out.data(), 64);
+      if (type == 2) set.i8(w8.data() + j * kSeedK, kSeedK, rows, kSeedK, a.data(), kSeedK, 1, out.data(), 64);
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(count) * (type == 0 ? 4 : type == 1 ? 2 : 1));
+  state.SetLabel(std::string(set.isa) + (type == 0 ? " float32" : type == 1 ? " float16" : " int8"));
+}
+
+void BM_read(benchmark::State& state) {
+  std::vector<float> w(static_cast<size_t>(kSeedRows * kSeedK), 0.5f);
+  for (auto _ : state) {
+    float acc[16] = {};
+    for (size_t i = 0; i < w.size(); i += 16)
+      for (int l = 0; l < 16; ++l) acc[l] += w[i + l];
+    benchmark::DoNotOptimize(acc);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(w.size() * 4));
+}
+
 }  // namespace
 
+BENCHMARK(BM_dot_kernels)->ArgsProduct({{0, 1, 2}, {0, 1, 2}})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_read)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_cblas_sgemm)->Apply(args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_cblas_sgemv_per_row)->Apply(args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_sgemm_fast)->Apply(args)->Unit(benchmark::kMicrosecond);
