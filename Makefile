@@ -18,7 +18,12 @@ $(BUILD)/CMakeCache.txt:
 build: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The sanitizer pass (torch-free runtime under clang ASan + UBSan, and a short
+# libFuzzer run of the ONNX loader) comes first, so ctest's summary is the
+# last thing printed. SANITIZE=0 skips it.
+SANITIZE ?= 1
 test: build
+	@if [ "$(SANITIZE)" = 1 ]; then JOBS=$(JOBS) bash scripts/sanitize.sh; fi
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 demo: build
