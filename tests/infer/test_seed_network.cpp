@@ -64,3 +64,50 @@ INSTANTIATE_TEST_SUITE_P(Kernels, SeedNetwork,
                            return std::string(info.param.reference_kernels ? "reference" : "fast") + "_" +
                                   std::to_string(info.param.threads) + "threads";
                          });
+
+// The int8 and fp16 weight-only variants (tests/infer/quantize_seed_onnx.py):
+// the fast kernels keep the weights as stored and must give what the
+// reference path gives (weights widened to float32, plain loops); and the
+// reduced precision stays close to PyTorch's fp32 outputs.
+class SeedVariants : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kSeedDir + "/model_" + GetParam() + ".onnx"))
+      GTEST_SKIP() << "no seed variants at " << kSeedDir
+                   << ": they are written at build time by /usr/bin/python3 with torch and onnx installed";
+  }
+};
+
+TEST_P(SeedVariants, FastMatchesReferenceAndStaysNearPyTorch) {
+  auto model = Model::load(kSeedDir + "/model_" + GetParam() + ".onnx");
+  const auto packed = model->packed_weight_counts();
+  const std::string format = GetParam() == "int8" ? "int8" : "float16";
+  ASSERT_EQ(packed.count(format), 1u);
+  EXPECT_EQ(packed.at(format), 16);  // 15 Gemm weights and the attention's in_proj MatMul
+  std::map<std::string, Tensor> inputs;
+  for (size_t i = 0; i < model->inputs().size(); ++i)
+    inputs[model->inputs()[i].name] = read_pb("input_" + std::to_string(i) + ".pb");
+  SessionOptions reference_options;
+  reference_options.reference_kernels = true;
+  Session reference(model, reference_options);
+  const auto want = reference.run(inputs);
+  const char* names[] = {"behavior_logits", "dwell_s", "engagement"};
+  for (int threads : {1, 2}) {
+    SessionOptions options;
+    options.threads = threads;
+    Session fast(model, options);
+    for (int run = 0; run < 2; ++run) {
+      const auto got = fast.run(inputs);
+      for (const char* name : names)
+        expect_close(got.at(name), want.at(name), name + std::string(" fast vs reference"), 1e-4);
+    }
+  }
+  // Quantisation error against PyTorch fp32: per-channel int8 weights move
+  // these outputs by up to ~5e-3 (first elements measured), fp16 by ~1e-4;
+  // the bounds leave about 6x and 10x room.
+  for (int i = 0; i < 3; ++i)
+    expect_close(want.at(names[i]), read_pb("output_" + std::to_string(i) + ".pb"),
+                 names[i] + std::string(" vs PyTorch fp32"), GetParam() == "int8" ? 0.03 : 1e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Precision, SeedVariants, ::testing::Values("int8", "fp16"));
