@@ -107,7 +107,7 @@ int run_predict(const std::vector<std::string>& args) {
       ("out,o", po::value<std::string>()->required(), "predictions: .csv or .jsonl")
       ("batch", po::value<int>()->default_value(1), "samples per run; latency_ms is per run divided by its samples")
       ("threads", po::value<int>()->default_value(1), "threads per run; 0 = all cores")
-      ("feature-threads", po::value<int>()->default_value(0), "with --media: threads decoding files; 0 = all cores");
+      ("feature-threads", po::value<int>()->default_value(0), "with --media: threads decoding files (a cap on every TBB pool, the model's included); 0 = all cores");
   po::variables_map vm;
   if (!parse_args("predict", "--model M.onnx (--data test.h5 | --media manifest.csv [--labels labels.csv]) --out preds.csv",
                   options, args, vm)) {
