@@ -40,8 +40,10 @@ TrainBatch to_tensors(datasets::Batch& batch, const torch::Device& device) {
 
 torch::Tensor drop_modalities(const torch::Tensor& mask, double p) {
   if (p <= 0.0) return mask;
-  auto keep = torch::rand(mask.sizes(), torch::TensorOptions().device(mask.device())) >= p;
-  return mask * keep.to(mask.scalar_type());
+  // Drawn on the CPU generator whatever the device: the checkpoint saves that
+  // generator, so a resumed run draws the same masks.
+  auto keep = torch::rand(mask.sizes()) >= p;
+  return mask * keep.to(mask.device(), mask.scalar_type());
 }
 
 }  // namespace storefuse::train

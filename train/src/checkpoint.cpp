@@ -39,7 +39,9 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
 void load_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
   torch::serialize::InputArchive archive, model, loss, optimizer;
   try {
-    archive.load_from(path.string());
+    // Straight onto the model's device (the optimizer state is there too).
+    auto params = ck.model.parameters();
+    archive.load_from(path.string(), params.empty() ? torch::Device(torch::kCPU) : params[0].device());
     c10::IValue spec;
     archive.read("feature_spec", spec);
     if (spec.toStringRef() != ck.feature_spec_json) {
@@ -56,6 +58,9 @@ void load_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
     archive.read("state", state);
     archive.read("best", best);
     archive.read("generator", generator);
+    state = state.cpu();
+    best = best.cpu();
+    generator = generator.cpu();
     auto s = state.accessor<int64_t, 1>();
     ck.state = {s[0], s[1], s[2], best[0].item<double>(), s[3], s[4], best[1].item<double>(), s[5]};
     auto gen = at::detail::getDefaultCPUGenerator();

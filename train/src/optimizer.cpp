@@ -1,8 +1,9 @@
 #include "storefuse/train/optimizer.h"
 
-#include <ATen/Parallel.h>
 #include <algorithm>
 #include <cmath>
+
+#include "storefuse/train/kernel_threads.h"
 
 namespace storefuse::train {
 namespace {
@@ -39,9 +40,20 @@ struct SgdStep {
   }
 };
 
+// Runs f(k, offset, count) over every element of the listed tensors as one
+// parallel job: [begin, end) of the concatenated element index space, cut at
+// tensor boundaries.
 template <class F>
-void for_chunks(int64_t n, const F& f) {
-  at::parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) { f(begin, end - begin); });
+void for_all_elements(const std::vector<int64_t>& sizes, const F& f) {
+  std::vector<int64_t> start(sizes.size() + 1, 0);
+  for (size_t k = 0; k < sizes.size(); ++k) start[k + 1] = start[k] + sizes[k];
+  parallel_chunks(start.back(), kGrain, [&](int64_t begin, int64_t end) {
+    size_t k = std::upper_bound(start.begin(), start.end(), begin) - start.begin() - 1;
+    for (; k < sizes.size() && start[k] < end; ++k) {
+      const int64_t lo = std::max(begin, start[k]), hi = std::min(end, start[k + 1]);
+      if (hi > lo) f(k, lo - start[k], hi - lo);
+    }
+  });
 }
 
 }  // namespace
@@ -62,57 +74,90 @@ void Optimizer::zero_grad() {
 }
 
 double Optimizer::grad_norm() const {
-  // Float sums over fixed blocks, added in order in double: the same result
-  // for any thread count.
+  // Float sums over fixed blocks of each gradient, added in order in double:
+  // the same result for any thread count.
   constexpr int64_t kBlock = 4096;
+  struct Block {
+    const float* data;
+    int64_t n;
+  };
+  std::vector<torch::Tensor> grads;
+  std::vector<Block> blocks;
   double total = 0.0;
-  std::vector<double> sums;
   for (const auto& p : params_) {
     if (!p.grad().defined()) continue;
-    const auto grad = p.grad().contiguous();
-    const float* g = grad.data_ptr<float>();
-    const int64_t n = grad.numel(), blocks = (n + kBlock - 1) / kBlock;
-    sums.assign(blocks, 0.0);
-    at::parallel_for(0, blocks, 16, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t end = std::min(n, (b + 1) * kBlock);
-        float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-        for (int64_t i = b * kBlock; i < end; ++i) acc += g[i] * g[i];
-        sums[b] = acc;
-      }
-    });
-    for (double s : sums) total += s;
+    if (!p.is_cpu()) {
+      total += p.grad().to(torch::kFloat64).square().sum().item<double>();
+      continue;
+    }
+    grads.push_back(p.grad().contiguous());
+    const float* g = grads.back().data_ptr<float>();
+    const int64_t n = grads.back().numel();
+    for (int64_t i = 0; i < n; i += kBlock) blocks.push_back({g + i, std::min(kBlock, n - i)});
   }
+  std::vector<double> sums(blocks.size(), 0.0);
+  parallel_chunks(static_cast<int64_t>(blocks.size()), 16, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const float* g = blocks[b].data;
+      float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+      for (int64_t i = 0; i < blocks[b].n; ++i) acc += g[i] * g[i];
+      sums[b] = acc;
+    }
+  });
+  for (double s : sums) total += s;
   return std::sqrt(total);
 }
 
 void Optimizer::step(double grad_scale) {
   torch::NoGradGuard no_grad;
   const auto& o = options_;
+  // One parallel pass over every parameter that has a gradient.
+  struct Slot {
+    float* p;
+    const float* g;
+    float *m, *v;
+    int64_t step;
+  };
+  std::vector<torch::Tensor> grads;
+  std::vector<Slot> slots;
+  std::vector<int64_t> sizes;
   for (size_t k = 0; k < params_.size(); ++k) {
-    auto& p = params_[k];
-    if (!p.grad().defined()) continue;
-    const auto grad = p.grad().contiguous();
-    const int64_t step = ++steps_[k];
-    float* pd = p.data_ptr<float>();
-    const float* gd = grad.data_ptr<float>();
-    float* m = exp_avg_[k].data_ptr<float>();
-    if (o.kind == OptimizerKind::Sgd) {
-      SgdStep f{float(grad_scale), float(o.lr), float(o.weight_decay), float(o.momentum),
-                o.nesterov, step == 1};
-      for_chunks(p.numel(), [&](int64_t i, int64_t n) { f(pd + i, gd + i, m + i, n); });
+    if (!params_[k].grad().defined()) continue;
+    if (!params_[k].is_cpu()) {
+      tensor_op_step(o, params_[k], params_[k].grad(), exp_avg_[k], exp_avg_sq_[k], ++steps_[k],
+                     grad_scale);
       continue;
     }
-    const bool decoupled = o.kind == OptimizerKind::AdamW;
-    const double bc1 = 1.0 - std::pow(o.beta1, step), bc2 = 1.0 - std::pow(o.beta2, step);
-    AdamStep f{float(grad_scale), float(o.beta1), float(o.beta2), float(o.lr / bc1),
-               float(1.0 / std::sqrt(bc2)), float(o.eps),
-               decoupled ? 0.0f : float(o.weight_decay),
-               decoupled ? float(1.0 - o.lr * o.weight_decay) : 1.0f};
-    float* v = exp_avg_sq_[k].data_ptr<float>();
-    for_chunks(p.numel(), [&](int64_t i, int64_t n) { f(pd + i, gd + i, m + i, v + i, n); });
+    grads.push_back(params_[k].grad().contiguous());
+    slots.push_back({params_[k].data_ptr<float>(), grads.back().data_ptr<float>(),
+                     exp_avg_[k].data_ptr<float>(),
+                     exp_avg_sq_[k].defined() ? exp_avg_sq_[k].data_ptr<float>() : nullptr,
+                     ++steps_[k]});
+    sizes.push_back(params_[k].numel());
   }
+  if (o.kind == OptimizerKind::Sgd) {
+    for_all_elements(sizes, [&](size_t j, int64_t i, int64_t n) {
+      const Slot& s = slots[j];
+      SgdStep f{float(grad_scale), float(o.lr), float(o.weight_decay), float(o.momentum),
+                o.nesterov, s.step == 1};
+      f(s.p + i, s.g + i, s.m + i, n);
+    });
+    return;
+  }
+  const bool decoupled = o.kind == OptimizerKind::AdamW;
+  std::vector<AdamStep> updates;
+  for (const Slot& s : slots) {
+    const double bc1 = 1.0 - std::pow(o.beta1, s.step), bc2 = 1.0 - std::pow(o.beta2, s.step);
+    updates.push_back({float(grad_scale), float(o.beta1), float(o.beta2), float(o.lr / bc1),
+                       float(1.0 / std::sqrt(bc2)), float(o.eps),
+                       decoupled ? 0.0f : float(o.weight_decay),
+                       decoupled ? float(1.0 - o.lr * o.weight_decay) : 1.0f});
+  }
+  for_all_elements(sizes, [&](size_t j, int64_t i, int64_t n) {
+    const Slot& s = slots[j];
+    updates[j](s.p + i, s.g + i, s.m + i, s.v + i, n);
+  });
 }
 
 void Optimizer::save(torch::serialize::OutputArchive& archive) const {
@@ -140,6 +185,27 @@ void Optimizer::load(torch::serialize::InputArchive& archive) {
       exp_avg_sq_[k].copy_(t);
     }
   }
+}
+
+void tensor_op_step(const OptimizerOptions& o, torch::Tensor& p, const torch::Tensor& g,
+                    torch::Tensor& m, torch::Tensor& v, int64_t step, double scale) {
+  torch::NoGradGuard no_grad;
+  const bool decoupled = o.kind == OptimizerKind::AdamW;
+  auto grad = g * scale;
+  if (o.weight_decay != 0.0 && !decoupled) grad.add_(p, o.weight_decay);
+  if (o.kind == OptimizerKind::Sgd) {
+    if (o.momentum != 0.0) {
+      if (step == 1) m.copy_(grad); else m.mul_(o.momentum).add_(grad);
+      grad = o.nesterov ? grad.add(m, o.momentum) : m;
+    }
+    p.add_(grad, -o.lr);
+    return;
+  }
+  const double bc1 = 1.0 - std::pow(o.beta1, step), bc2 = 1.0 - std::pow(o.beta2, step);
+  m.mul_(o.beta1).add_(grad, 1.0 - o.beta1);
+  v.mul_(o.beta2).addcmul_(grad, grad, 1.0 - o.beta2);
+  if (decoupled) p.mul_(1.0 - o.lr * o.weight_decay);
+  p.addcdiv_(m, v.sqrt().mul_(1.0 / std::sqrt(bc2)).add_(o.eps), -o.lr / bc1);
 }
 
 double clip_scale(double grad_norm, double max_norm) {

@@ -1,5 +1,5 @@
-#include <ATen/Parallel.h>
 
+#include "storefuse/train/kernel_threads.h"
 #include "storefuse/train/ops.h"
 
 namespace storefuse::train {
@@ -16,7 +16,7 @@ class ReluDropout : public torch::autograd::Function<ReluDropout> {
     const float keep_p = static_cast<float>(p), scale = static_cast<float>(1.0 / (1.0 - p));
     const uint64_t seed = draw_dropout_seed();
     float* data = x.data_ptr<float>();
-    at::parallel_for(0, x.numel(), kGrain, [&](int64_t begin, int64_t end) {
+    parallel_chunks(x.numel(), kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         float v = data[i];
         data[i] = (v > 0.0f && dropout_keep(seed, i, keep_p)) ? v * scale : 0.0f;
@@ -36,7 +36,7 @@ class ReluDropout : public torch::autograd::Function<ReluDropout> {
     const float* y = out.data_ptr<float>();
     const float* g = grad.data_ptr<float>();
     float* r = result.data_ptr<float>();
-    at::parallel_for(0, out.numel(), kGrain, [&](int64_t begin, int64_t end) {
+    parallel_chunks(out.numel(), kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) r[i] = y[i] > 0.0f ? g[i] * scale : 0.0f;
     });
     return {result, torch::Tensor()};

@@ -1,5 +1,7 @@
 #include "storefuse/train/run_dir.h"
 
+#include "storefuse/train/kernel_threads.h"
+
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 #include <unistd.h>
@@ -59,6 +61,7 @@ json environment_json(uint64_t seed, const std::string& device) {
           {"compiler", __VERSION__},
           {"intra_op_threads", at::get_num_threads()},
           {"inter_op_threads", at::get_num_interop_threads()},
+          {"kernel_threads", kernel_threads()},
           {"parallel_info", at::get_parallel_info()},
           {"seed", seed},
           {"device", device},

@@ -1,11 +1,11 @@
 // Attention among a handful of tokens (the four modality tokens). Batched
 // matmul spends most of its time on per-matrix overhead at this size (4x64
 // by 64x4), so the CPU path loops over (sample, head) directly.
-#include <ATen/Parallel.h>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "storefuse/train/kernel_threads.h"
 #include "storefuse/train/ops.h"
 
 namespace storefuse::train {
@@ -52,7 +52,7 @@ class TokenAttention : public torch::autograd::Function<TokenAttention> {
     float* pr = probs.data_ptr<float>();
     float* w = weights.data_ptr<float>();
     const int64_t row = 3 * n.embed, T = n.tokens;
-    at::parallel_for(0, n.batch, 16, [&](int64_t b0, int64_t b1) {
+    parallel_chunks(n.batch, 16, [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         const float* xb = x + b * T * row;
         for (int64_t h = 0; h < n.heads; ++h) {
@@ -103,7 +103,7 @@ class TokenAttention : public torch::autograd::Function<TokenAttention> {
     const float* go = grad_out.data_ptr<float>();
     float* gx = grad_qkv.data_ptr<float>();
     const int64_t row = 3 * n.embed, T = n.tokens;
-    at::parallel_for(0, n.batch, 16, [&](int64_t b0, int64_t b1) {
+    parallel_chunks(n.batch, 16, [&](int64_t b0, int64_t b1) {
       std::vector<float> dp(T * T);
       for (int64_t b = b0; b < b1; ++b) {
         const float* xb = x + b * T * row;

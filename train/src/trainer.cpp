@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <spdlog/spdlog.h>
 
 #include "storefuse/core/atomic_file.h"
@@ -13,6 +16,7 @@
 #include "storefuse/core/progress.h"
 #include "storefuse/train/batch_tensors.h"
 #include "storefuse/train/checkpoint.h"
+#include "storefuse/train/kernel_threads.h"
 #include "storefuse/train/run_dir.h"
 #include "storefuse/train/train_options.h"
 #include "storefuse/train/validation.h"
@@ -26,15 +30,6 @@ std::atomic<int> g_stop_signal{0};
 extern "C" void on_stop_signal(int sig) {
   g_stop_signal = sig;
   std::signal(sig, SIG_DFL);  // a second signal ends the process at once
-}
-
-torch::Device pick_device(const std::string& name) {
-  if (name == "cuda" && !torch::cuda::is_available()) {
-    throw Error(ErrorKind::Unsupported, "run.device is cuda but no CUDA device is available",
-                "run.device", "use cpu or auto, or a CUDA build of LibTorch");
-  }
-  const bool cuda = name == "cuda" || (name == "auto" && torch::cuda::is_available());
-  return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 }
 
 // Mean and standard deviation of the training targets' dwell seconds.
@@ -90,7 +85,33 @@ json step_record(const TrainState& s, int64_t epoch, const LossParts& parts, dou
 
 }  // namespace
 
-void apply_threads(int threads) { at::set_num_threads(threads > 0 ? threads : 1); }
+void reuse_freed_memory() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's upper limit for this threshold
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
+void apply_threads(int threads) {
+  at::set_num_threads(threads > 0 ? threads : 1);
+  set_kernel_threads(threads);
+}
+
+torch::Device pick_device(const config::Node& device) {
+  const auto name = device.as_choice({"auto", "cpu", "cuda"});
+  const bool available = torch::cuda::is_available();
+  if (name == "cuda" && !available) {
+    throw Error(ErrorKind::Config,
+                std::string("run.device is cuda, but ") +
+                    (at::globalContext().hasCUDART() ? "no CUDA device is visible"
+                                                     : "this LibTorch is a CPU-only build"),
+                device.origin().str(),
+                "set run.device: cpu (or auto, which picks CUDA only when it is available), or "
+                "build storefuse against a CUDA build of LibTorch");
+  }
+  return name == "cuda" || (name == "auto" && available) ? torch::Device(torch::kCUDA)
+                                                         : torch::Device(torch::kCPU);
+}
 
 int run_training(const config::Node& cfg, bool resume) {
   const auto o = TrainOptions::from_config(cfg);
@@ -101,7 +122,8 @@ int run_training(const config::Node& cfg, bool resume) {
                 "one of: val/accuracy, val/loss, val/dwell_mae_s, val/engagement_mae, ...");
   }
   apply_threads(o.threads);
-  const auto device = pick_device(o.device);
+  reuse_freed_memory();
+  const auto device = pick_device(cfg["run"]["device"]);
   const fs::path dir = o.run_dir();
   const std::string config_yaml = cfg.to_yaml();
   if (resume) {
@@ -137,6 +159,10 @@ int run_training(const config::Node& cfg, bool resume) {
   torch::manual_seed(o.seed);
   auto model = make_model(cfg["model"], spec);
   MultiTaskLoss loss(LossOptions::from_config(cfg["loss"], static_cast<int64_t>(spec.class_names.size())));
+  // On the device before the optimizer makes its state and a checkpoint is
+  // read, so that both land there too.
+  model->to(device);
+  loss->to(device);
   auto params = model->parameters();
   for (auto& p : loss->parameters()) params.push_back(p);
   Optimizer optimizer(params, o.optim);
@@ -155,8 +181,6 @@ int run_training(const config::Node& cfg, bool resume) {
     spdlog::info("training {} ({} parameters) in {}", cfg["model"]["type"].as_string(),
                  parameter_count(*model), dir.string());
   }
-  model->to(device);
-  loss->to(device);
   write_json_atomic(dir / "env.json", environment_json(o.seed, device.str()));
   MetricsLog log(dir / "metrics.jsonl");
 

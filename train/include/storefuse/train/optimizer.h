@@ -56,6 +56,13 @@ class Optimizer {
   std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;  // Adam(W): moments; SGD: momentum in exp_avg_
 };
 
+// One update of one parameter in tensor ops, the arithmetic of the fused
+// pass: the path for parameters off the CPU (CUDA), and the reference the
+// fused pass is tested against. `step` counts from 1; m, v: the moments
+// (SGD: m is the momentum buffer, v unused).
+void tensor_op_step(const OptimizerOptions& options, torch::Tensor& p, const torch::Tensor& grad,
+                    torch::Tensor& m, torch::Tensor& v, int64_t step, double grad_scale);
+
 // The clip_grad_norm_ factor: max_norm / (norm + 1e-6) when that is below 1,
 // else 1. max_norm <= 0 disables clipping.
 double clip_scale(double grad_norm, double max_norm);
