@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
 
 #include "graph.h"
 #include "memory_plan.h"
@@ -57,6 +59,34 @@ void check_input(const ValueInfo& info, const Tensor& t) {
                                      to_string(info.shape) + " (-1: any size)", where);
 }
 
+// The first element of a float32 tensor that is NaN or Inf, or -1.
+int64_t first_non_finite(const Tensor& t) {
+  const float* x = t.data<float>();
+  const int64_t n = t.numel();
+  constexpr int64_t kBlock = 256;
+  for (int64_t begin = 0; begin < n; begin += kBlock) {
+    const int64_t end = std::min(n, begin + kBlock);
+    bool bad = false;
+    for (int64_t i = begin; i < end; ++i) bad |= !(std::fabs(x[i]) <= std::numeric_limits<float>::max());
+    if (bad) {
+      for (int64_t i = begin; i < end; ++i)
+        if (!std::isfinite(x[i])) return i;
+    }
+  }
+  return -1;
+}
+
+void check_finite(const ValueInfo& info, const Tensor& t) {
+  if (t.dtype() != DType::Float32) return;
+  const int64_t i = first_non_finite(t);
+  if (i < 0) return;
+  const int64_t row_size = t.rank() > 0 && t.dim(0) > 0 ? t.numel() / t.dim(0) : 1;
+  throw Error(ErrorKind::Data,
+              std::string(std::isnan(t.data<float>()[i]) ? "NaN" : "Inf") + " in row " + std::to_string(i / row_size) +
+                  " (element " + std::to_string(i) + ")",
+              "input '" + info.name + "'", "clean or impute the features before inference");
+}
+
 }  // namespace
 
 Session::Session(std::shared_ptr<const Model> model, SessionOptions options) : state_(std::make_unique<State>()) {
@@ -76,7 +106,7 @@ namespace {
 
 // Checks the caller's inputs against the model and stores them in their slots.
 void bind_inputs(const Model& model, const Model::Graph& g, const std::map<std::string, Tensor>& inputs,
-                 std::vector<Tensor>& values) {
+                 bool reject_non_finite, std::vector<Tensor>& values) {
   for (const auto& entry : inputs) {
     const std::string& name = entry.first;  // (clang 14 cannot capture a structured binding)
     auto it = std::find_if(g.inputs.begin(), g.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
@@ -90,6 +120,7 @@ void bind_inputs(const Model& model, const Model::Graph& g, const std::map<std::
       throw Error(ErrorKind::Data, "input '" + g.inputs[i].name + "' is missing", {},
                   "pass every model input: " + input_names(model));
     check_input(g.inputs[i], it->second);
+    if (reject_non_finite) check_finite(g.inputs[i], it->second);
     values[g.input_slots[i]] = it->second;
   }
 }
@@ -129,7 +160,7 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
   State& s = *state_;
   const Model::Graph& g = *s.model->graph_;
   s.values = g.constants;
-  bind_inputs(*s.model, g, inputs, s.values);
+  bind_inputs(*s.model, g, inputs, s.options.reject_non_finite, s.values);
 
   // The first run with these input shapes records a plan; later runs use it.
   std::vector<Shape> shapes;

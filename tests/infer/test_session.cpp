@@ -56,6 +56,38 @@ TEST(Session, ChecksInputs) {
   EXPECT_EQ(run_error(session, {{"x", Tensor(DType::Float32, {1, 3})}, {"extra", Tensor()}}), ErrorKind::Data);
 }
 
+TEST(Session, RejectsNonFiniteInputsNamingInputAndRow) {
+  Session session(small_mlp());
+  for (float bad : {NAN, INFINITY, -INFINITY}) {
+    Tensor x = Tensor::from_vector<float>({3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    x.data<float>()[7] = bad;
+    try {
+      session.run({{"x", x}});
+      FAIL() << "accepted " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Data);
+      const std::string what = e.what();
+      EXPECT_NE(what.find(std::isnan(bad) ? "NaN in row 2" : "Inf in row 2"), std::string::npos) << what;
+      EXPECT_EQ(e.where(), "input 'x'");
+    }
+  }
+  // A long input with the NaN far from the start, past the first block.
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, 1000}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  Session wide(Model::load_bytes(b.bytes()));
+  Tensor x(DType::Float32, {5, 1000});
+  x.data<float>()[3999] = NAN;
+  EXPECT_EQ(run_error(wide, {{"x", x}}), ErrorKind::Data);
+  x.data<float>()[3999] = 1;
+  EXPECT_NO_THROW(wide.run({{"x", x}}));
+  // Let through when asked.
+  SessionOptions options;
+  options.reject_non_finite = false;
+  Session lenient(small_mlp(), options);
+  EXPECT_NO_THROW(lenient.run({{"x", Tensor::from_vector<float>({1, 3}, {NAN, 0, 0})}}));
+}
+
 TEST(Session, ManySessionsShareOneModelAcrossThreads) {
   auto model = small_mlp();
   std::vector<std::thread> threads;

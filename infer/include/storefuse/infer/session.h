@@ -15,6 +15,9 @@ struct SessionOptions {
   int threads = 1;                 // threads for one run; 0 means all cores
   bool reference_kernels = false;  // plain kernels instead of the fast ones (for testing)
   bool profile = false;            // time every op; read with Session::profile()
+  // A NaN or Inf in a float32 input is a Data error naming the input and
+  // the row (one pass over the inputs); false lets them through.
+  bool reject_non_finite = true;
 };
 
 // Time spent in one op type, summed over calls.
@@ -32,8 +35,9 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   // Runs the model on named inputs; returns every model output by name.
-  // Throws storefuse::Error: Data for a missing, mistyped or misshaped input
-  // or an input that breaks a node (naming it); Unsupported for a type a
+  // Throws storefuse::Error: Data for a missing, mistyped or misshaped input,
+  // a NaN or Inf input (SessionOptions::reject_non_finite), or an input that
+  // breaks a node (naming it); Unsupported for a type a
   // kernel does not handle.
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
 
