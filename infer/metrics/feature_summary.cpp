@@ -148,30 +148,38 @@ double psi(const json& reference, const std::vector<double>& current) {
 double ks_statistic(const json& reference, const std::vector<double>& current) {
   const auto edges = numbers(reference, "edges", "ks");
   if (edges.size() < 2 || current.empty()) return 0.0;
-  // Distinct edges with the highest cumulative probability at each.
-  std::vector<double> xs, ps;
+  // Distinct edges; at a repeated edge the CDF jumps from lo (its first k/q)
+  // to hi (its last k/q).
+  std::vector<double> xs, lo, hi;
   const double q = double(edges.size() - 1);
   for (size_t k = 0; k < edges.size(); ++k) {
     if (!xs.empty() && edges[k] == xs.back()) {
-      ps.back() = double(k) / q;
+      hi.back() = double(k) / q;
     } else {
       xs.push_back(edges[k]);
-      ps.push_back(double(k) / q);
+      lo.push_back(double(k) / q);
+      hi.push_back(double(k) / q);
     }
   }
-  auto cdf = [&](double x) {
-    if (x < xs.front()) return 0.0;
-    if (x >= xs.back()) return 1.0;
-    const size_t i = size_t(std::upper_bound(xs.begin(), xs.end(), x) - xs.begin());  // xs[i-1] <= x < xs[i]
-    return ps[i - 1] + (x - xs[i - 1]) / (xs[i] - xs[i - 1]) * (ps[i] - ps[i - 1]);
+  // F(x) = P(X <= x) when `left` is false, its left limit P(X < x) when true.
+  auto cdf = [&](double x, bool left) {
+    if (x < xs.front() || (left && x == xs.front())) return 0.0;
+    if (x > xs.back() || (!left && x == xs.back())) return 1.0;
+    const size_t i = size_t(std::lower_bound(xs.begin(), xs.end(), x) - xs.begin());  // xs[i-1] < x <= xs[i]
+    if (x == xs[i]) return left ? lo[i] : hi[i];
+    return hi[i - 1] + (x - xs[i - 1]) / (xs[i] - xs[i - 1]) * (lo[i] - hi[i - 1]);
   };
+  // sup |ECDF - F|: at each distinct value v, ECDF steps from below/n to
+  // upto/n and F from F(v-) to F(v); in between both are monotone.
   std::vector<double> v = current;
   std::sort(v.begin(), v.end());
   const double n = double(v.size());
   double d = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const double f = cdf(v[i]);
-    d = std::max({d, double(i + 1) / n - f, f - double(i) / n});
+  for (size_t i = 0; i < v.size();) {
+    size_t j = i;
+    while (j < v.size() && v[j] == v[i]) ++j;
+    d = std::max({d, double(j) / n - cdf(v[i], false), cdf(v[i], true) - double(i) / n});
+    i = j;
   }
   return d;
 }

@@ -100,6 +100,12 @@ std::string error_of(const std::function<void()>& f) {
   return "no error";
 }
 
+// The dataset directory of this process goes when the process ends its tests.
+class RemoveDatasetDir : public ::testing::Environment {
+  void TearDown() override { fs::remove_all(testing::dataset_dir()); }
+};
+[[maybe_unused]] const auto* const kRemoveDatasetDir = ::testing::AddGlobalTestEnvironment(new RemoveDatasetDir);
+
 TEST(AbtestModels, OnnxModelsGetLatencySizeMemoryAndDrift) {
   const auto& f = fixture();
   const json r = compare(f.a, f.b, f.test, "onnx");

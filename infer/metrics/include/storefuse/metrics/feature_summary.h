@@ -63,9 +63,12 @@ json summarize_values(std::vector<double> values, int quantiles = kSummaryQuanti
 // sum_i (c_i - r_i) ln(c_i / r_i) over the reference bins, shares floored at
 // kPsiFloor.
 double psi(const json& reference, const std::vector<double>& current);
-// One-sample Kolmogorov-Smirnov statistic D of `current` against the
-// reference's quantile CDF (piecewise linear through (edge_k, k/q), right-
-// continuous at repeated edges; 0 below the minimum, 1 above the maximum).
+// One-sample Kolmogorov-Smirnov statistic D = sup |ECDF(x) - F(x)| of
+// `current` against the reference's quantile CDF F (piecewise linear through
+// (edge_k, k/q), jumping at repeated edges; 0 below the minimum, 1 above the
+// maximum). Ties in `current` are handled exactly (scipy's kstest treats each
+// tied value as a separate jump point, which overstates D on discrete data);
+// without ties and repeated edges it equals scipy.stats.kstest's statistic.
 double ks_statistic(const json& reference, const std::vector<double>& current);
 // PSI of a two-bin (present/absent) distribution.
 double presence_psi(double reference_share, double current_share);
