@@ -19,8 +19,8 @@ void Reshape::run(OpContext& ctx) const {
       infer_at = static_cast<int>(i);
     } else if (shape[i] < 0) {
       throw ctx.node.error(ErrorKind::Data, "shape " + to_string(shape) + " has a negative dimension");
-    } else {
-      known *= shape[i];
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) {  // found by the fuzz target
+      throw ctx.node.error(ErrorKind::Data, "shape " + to_string(shape) + " has more elements than int64 holds");
     }
   }
   if (infer_at >= 0) shape[infer_at] = known == 0 ? 0 : x.numel() / known;
