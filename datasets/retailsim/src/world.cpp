@@ -22,16 +22,16 @@ struct BehaviorTraits {
 
 // In Behavior order.
 constexpr BehaviorTraits kTraits[kNumBehaviors] = {
-    {60, 0.30, 0.0, 0.30, 0, 1},    // browsing
-    {110, 0.45, 1.0, 0.30, 1, 1},   // comparing_products
-    {130, 0.40, 0.5, 0.85, 1, 3},   // purchasing
-    {50, 0.60, -0.3, 0.20, 1, 1},   // concealment
-    {150, 0.50, -0.5, 0.85, 2, 4},  // queueing
-    {110, 0.55, 0.8, 0.30, 0, 1},   // seeking_assistance
-    {140, 0.55, 0.3, 0.10, 1, 1},   // returning_item
-    {9, 0.35, -2.0, 0.05, 0, 0},    // passing_through
-    {180, 0.75, -1.0, 0.85, 2, 4},  // abandoning
-    {280, 0.30, -0.5, 0.70, 2, 4},  // staff_activity
+    {30, 0.30, 0.0, 0.30, 0, 1},    // browsing
+    {55, 0.45, 1.0, 0.30, 1, 1},    // comparing_products
+    {60, 0.40, 0.5, 0.85, 1, 3},    // purchasing
+    {25, 0.60, -0.3, 0.20, 1, 1},   // concealment
+    {70, 0.50, -0.5, 0.85, 2, 4},   // queueing
+    {55, 0.55, 0.8, 0.30, 0, 1},    // seeking_assistance
+    {65, 0.55, 0.3, 0.10, 1, 1},    // returning_item
+    {8, 0.35, -2.0, 0.05, 0, 0},    // passing_through
+    {85, 0.75, -1.0, 0.85, 2, 4},   // abandoning
+    {260, 0.30, -0.5, 0.70, 2, 6},  // staff_activity
 };
 
 // Busyness over the day: a lunch and an evening peak on a floor.
@@ -131,15 +131,15 @@ std::vector<StoreProfile> make_stores(const RetailSimConfig& cfg) {
 double dwell_clean_s(const Visit& v) {
   const BehaviorTraits& t = kTraits[static_cast<int>(v.behavior)];
   double queue_factor = (v.behavior == B::Purchasing || v.behavior == B::Queueing || v.behavior == B::Abandoning)
-                            ? 1.0 + 0.12 * v.queue_people : 1.0;
-  double s = t.dwell_base_s * (1.0 + 0.1 * v.basket_items) * queue_factor * (1.3 - 0.6 * v.arousal);
+                            ? 1.0 + 0.15 * v.queue_people : 1.0;
+  double s = t.dwell_base_s * (1.0 + 0.1 * v.basket_items) * queue_factor * (1.15 - 0.3 * v.arousal);
   return std::clamp(s, 5.0, 900.0);
 }
 
 double engagement_clean(const Visit& v) {
   const BehaviorTraits& t = kTraits[static_cast<int>(v.behavior)];
-  double logit = -0.5 + t.engagement_bias + 2.0 * (v.arousal - 0.5) + 0.3 * v.interactions +
-                 0.5 * std::log(dwell_clean_s(v) / 120.0);
+  double logit = -0.5 + t.engagement_bias + 1.0 * (v.arousal - 0.5) + 0.3 * v.interactions +
+                 0.5 * std::log(dwell_clean_s(v) / 60.0);
   return 1.0 / (1.0 + std::exp(-logit));
 }
 

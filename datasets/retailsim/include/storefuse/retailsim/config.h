@@ -34,8 +34,8 @@ struct RetailSimConfig {
   double missing_rate = 0.10;       // samples missing one modality (chosen uniformly)
   double store_drift = 1.0;         // scales store-to-store differences
   NoiseLevels noise;
-  double dwell_noise = 0.25;        // sd of the log-normal factor on dwell
-  double engagement_noise = 0.05;   // sd of the additive noise on engagement
+  double dwell_noise = 0.05;        // sd of the log-normal factor on dwell
+  double engagement_noise = 0.03;   // sd of the additive noise on engagement
   int chunk_rows = 512;             // samples generated and written together
 
   int64_t total_samples() const { return split_sizes[0] + split_sizes[1] + split_sizes[2]; }
