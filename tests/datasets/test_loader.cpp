@@ -226,5 +226,55 @@ TEST_F(LoaderTest, BadOptionsAreConfigErrors) {
   EXPECT_THROW(loader.next(), Error) << "next() before start_epoch()";
 }
 
+// data.modalities / eval --drop-modality: the hidden modalities come out
+// zeroed with mask 0 in every row; everything else, order included, is what
+// the full loader gives.
+TEST_F(LoaderTest, AModalitySubsetHidesTheOthersAndKeepsTheRest) {
+  LoaderOptions sub = options();
+  sub.modalities = modality_set({"sensor", "visual"}, "test");
+  Loader full({reader_}, options()), part({reader_}, sub);
+  for (int64_t epoch = 0; epoch < 2; ++epoch) {
+    full.start_epoch(epoch);
+    part.start_epoch(epoch);
+    int64_t hidden_present = 0;
+    while (auto a = full.next()) {
+      auto b = part.next();
+      ASSERT_TRUE(b.has_value());
+      ASSERT_EQ(a->sample_id, b->sample_id);
+      EXPECT_EQ(a->behavior, b->behavior);
+      for (Modality m : kModalities) {
+        const int k = static_cast<int>(m);
+        const bool kept = m == Modality::Visual || m == Modality::Sensor;
+        if (kept) {
+          EXPECT_EQ(a->inputs[k].bytes, b->inputs[k].bytes) << to_string(m);
+        } else {
+          EXPECT_TRUE(std::all_of(b->inputs[k].bytes.begin(), b->inputs[k].bytes.end(),
+                                  [](std::byte x) { return x == std::byte{0}; })) << to_string(m);
+        }
+        for (int64_t r = 0; r < a->rows; ++r) {
+          EXPECT_EQ(b->present(r, m), kept && a->present(r, m));
+          hidden_present += !kept && a->present(r, m);
+        }
+      }
+    }
+    EXPECT_FALSE(part.next().has_value());
+    EXPECT_GT(hidden_present, 0) << "the fixture must have rows where a hidden modality was present";
+  }
+}
+
+TEST(ModalitySet, NamesRoundTripAndBadListsAreConfigErrors) {
+  EXPECT_EQ(modality_names(modality_set({"text", "audio"}, "x")), (std::vector<std::string>{"audio", "text"}));
+  EXPECT_EQ(modality_set({"visual", "audio", "text", "sensor"}, "x"), all_modalities());
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{}, {"video"}, {"audio", "audio"}}) {
+    try {
+      modality_set(bad, "data.modalities");
+      FAIL() << "accepted a bad list";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Config);
+      EXPECT_EQ(e.where(), "data.modalities") << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace storefuse::datasets

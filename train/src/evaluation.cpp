@@ -57,6 +57,12 @@ std::string slices_markdown(const std::string& slice, const std::map<std::string
   return md.str();
 }
 
+std::string modality_list(const datasets::ModalitySet& set) {
+  std::string s;
+  for (const auto& name : datasets::modality_names(set)) s += (s.empty() ? "" : ", ") + name;
+  return s;
+}
+
 }  // namespace
 
 Predictions predict(FusionModelImpl& model, std::shared_ptr<const datasets::DatasetReader> reader,
@@ -69,6 +75,7 @@ Predictions predict(FusionModelImpl& model, std::shared_ptr<const datasets::Data
   datasets::LoaderOptions lo;
   lo.batch_size = options.batch_size;
   lo.shuffle = false;
+  lo.modalities = options.modalities;
   datasets::Loader loader({std::move(reader)}, lo);
   Predictions p;
   p.outputs.n_classes = classes;
@@ -124,6 +131,16 @@ EvalResult evaluate_run(const EvalRequest& request) {
   PredictOptions po;
   po.batch_size = cfg["data"]["batch_size"].as_int(1);
   po.progress = request.progress;
+  const auto& kept = cfg["data"]["modalities"];
+  po.modalities = datasets::modality_set(kept.as_string_list(), kept.origin().str());
+  for (const auto& name : request.drop_modalities) {
+    const auto drop = datasets::modality_set({name}, "--drop-modality");
+    for (int k = 0; k < kNumModalities; ++k) po.modalities[k] = po.modalities[k] && !drop[k];
+  }
+  if (po.modalities == datasets::ModalitySet{}) {
+    throw Error(ErrorKind::Usage, "--drop-modality removes every modality the run uses", request.run_dir.string(),
+                "drop fewer modalities; the run's data.modalities lists the ones it uses");
+  }
   const auto p = predict(*trained.model, reader, po);
 
   EvalResult result;
@@ -133,11 +150,13 @@ EvalResult evaluate_run(const EvalRequest& request) {
                  {"checkpoint", trained.checkpoint.string()},
                  {"data", request.data.string()},
                  {"model", cfg["model"]["type"].as_string()},
+                 {"modalities", datasets::modality_names(po.modalities)},
                  {"overall", metrics::to_json(result.overall, result.class_names)},
                  {"slices", json::object()}};
   std::ostringstream md;
   md << "# Evaluation\n\n- run: `" << request.run_dir.string() << "`\n- checkpoint: `"
-     << trained.checkpoint.string() << "`\n- data: `" << request.data.string() << "`\n\n"
+     << trained.checkpoint.string() << "`\n- data: `" << request.data.string() << "`\n- modalities: "
+     << modality_list(po.modalities) << "\n\n"
      << metrics::to_markdown(result.overall, result.class_names);
   for (const auto& slice : slices) {
     auto& reports = result.slices[slice] =

@@ -36,6 +36,7 @@ TrainOptions TrainOptions::from_config(const config::Node& cfg) {
   o.nan_policy = data["nan_policy"].as_choice({"error", "skip"}) == "skip"
                      ? datasets::NanPolicy::Skip
                      : datasets::NanPolicy::Error;
+  o.loader.modalities = datasets::modality_set(data["modalities"].as_string_list(), data["modalities"].origin().str());
   if (data["stores"].size() > 0) o.loader.filters.push_back(datasets::IdFilter::only("store_id", id_set(data["stores"])));
   if (data["exclude_stores"].size() > 0) {
     o.loader.filters.push_back(datasets::IdFilter::except("store_id", id_set(data["exclude_stores"])));

@@ -1,5 +1,6 @@
 #include "storefuse/datasets/loader.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -199,6 +200,7 @@ void Loader::Impl::assemble_loop(int64_t pos) {
         copy_rows(win.blocks[s.block], s.offset, batch, filled++, 1);
         if (filled == batch.rows) {
           filled = 0;
+          hide_modalities(batch, opt.modalities);
           if (!push(std::move(batch))) return;
         }
       }
@@ -209,6 +211,45 @@ void Loader::Impl::assemble_loop(int64_t pos) {
     cv.notify_all();
   } catch (...) {
     fail(std::current_exception());
+  }
+}
+
+ModalitySet modality_set(const std::vector<std::string>& names, const std::string& where) {
+  if (names.empty()) {
+    throw Error(ErrorKind::Config, "the modality list is empty", where,
+                "name at least one of visual, audio, text, sensor");
+  }
+  ModalitySet set{};
+  for (const auto& name : names) {
+    int found = -1;
+    for (Modality m : kModalities) {
+      if (name == to_string(m)) found = static_cast<int>(m);
+    }
+    if (found < 0) {
+      throw Error(ErrorKind::Config, "unknown modality '" + name + "'", where,
+                  "use visual, audio, text or sensor");
+    }
+    if (set[found]) throw Error(ErrorKind::Config, "modality '" + name + "' is named twice", where);
+    set[found] = true;
+  }
+  return set;
+}
+
+std::vector<std::string> modality_names(const ModalitySet& set) {
+  std::vector<std::string> names;
+  for (Modality m : kModalities) {
+    if (set[static_cast<int>(m)]) names.push_back(to_string(m));
+  }
+  return names;
+}
+
+void hide_modalities(Batch& batch, const ModalitySet& keep) {
+  for (Modality m : kModalities) {
+    const int k = static_cast<int>(m);
+    if (keep[k]) continue;
+    auto& bytes = batch.inputs[k].bytes;
+    std::fill(bytes.begin(), bytes.end(), std::byte{0});
+    for (int64_t r = 0; r < batch.rows; ++r) batch.mask[r * kNumModalities + k] = 0;
   }
 }
 

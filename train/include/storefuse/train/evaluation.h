@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "storefuse/datasets/dataset_reader.h"
+#include "storefuse/datasets/loader.h"
 #include "storefuse/metrics/metrics.h"
 #include "storefuse/train/model.h"
 
@@ -31,6 +32,7 @@ struct Predictions {
 
 struct PredictOptions {
   int64_t batch_size = 256;
+  datasets::ModalitySet modalities = datasets::all_modalities();  // the others hidden (mask 0)
   bool progress = true;  // a progress bar on stderr
 };
 
@@ -44,6 +46,8 @@ struct EvalRequest {
   std::filesystem::path data;
   std::string checkpoint = "best";  // best | last
   std::filesystem::path out_dir;    // empty: the run directory
+  // Modalities removed at test time, on top of the run's data.modalities.
+  std::vector<std::string> drop_modalities;
   bool progress = true;
 };
 

@@ -28,6 +28,7 @@
 // start_epoch(epoch, k) yields exactly the batches k, k+1, ... of that epoch.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <set>
@@ -52,6 +53,17 @@ struct IdFilter {
   }
 };
 
+// One flag per modality, in Modality order: true = kept.
+using ModalitySet = std::array<bool, kNumModalities>;
+inline ModalitySet all_modalities() { return {true, true, true, true}; }
+// Names ("visual", "audio", "text", "sensor") to a set. An unknown or
+// repeated name, or an empty list, is Error(Config) at `where`.
+ModalitySet modality_set(const std::vector<std::string>& names, const std::string& where);
+// The names of the kept modalities, in Modality order.
+std::vector<std::string> modality_names(const ModalitySet& set);
+// Zeroes the inputs and the mask of every modality not in `keep`, all rows.
+void hide_modalities(Batch& batch, const ModalitySet& keep);
+
 struct LoaderOptions {
   int64_t batch_size = 256;
   bool drop_last = false;  // drop a final batch smaller than batch_size
@@ -61,6 +73,10 @@ struct LoaderOptions {
   int64_t prefetch_batches = 4;        // bounded queue between producer and consumer
   int read_threads = 1;                // threads reading windows ahead
   std::vector<IdFilter> filters;       // all must hold
+  // Modalities the batches carry. The others come out as if missing from
+  // every row: input zeroed, mask 0 (ablations: data.modalities in a config,
+  // `storefuse eval --drop-modality`). Does not change the order.
+  ModalitySet modalities = all_modalities();
 };
 
 struct LoaderState {

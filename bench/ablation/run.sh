@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The ablation table of docs/ablation.md, end to end: quickstart RetailSim
+# data, one training run per configs/ablation/*.yaml (seed network on each
+# modality alone and on all four, with and without modality dropout, and the
+# fusion variants), evaluation on the unseen test stores, each modality
+# removed at test time from the all-four runs, and the table.
+#
+#   bash bench/ablation/run.sh                  # everything (~1 h on 2 busy cores)
+#   bash bench/ablation/run.sh all visual       # only these experiments, then the table
+#
+# Environment: STOREFUSE (the CLI, default build/cli/storefuse), OUT (run root,
+# default runs/ablation), DATA (default data/quickstart). Finished runs (those
+# with an eval.json) are kept, so a second call resumes where the first stopped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SF=${STOREFUSE:-build/cli/storefuse}
+OUT=${OUT:-runs/ablation}
+DATA=${DATA:-data/quickstart}
+
+if [[ ! -f $DATA/test.h5 ]]; then
+  "$SF" datagen --config configs/data/retailsim.yaml --out "$DATA" --no-progress
+fi
+names=("$@")
+if [[ ${#names[@]} -eq 0 ]]; then
+  for f in configs/ablation/[!_]*.yaml; do names+=("$(basename "$f" .yaml)"); done
+fi
+data_sets=(--set "run.root=$OUT" --set "data.train=$DATA/train.h5" --set "data.val=$DATA/val.h5"
+           --set "data.test=$DATA/test.h5")
+for name in "${names[@]}"; do
+  run=$OUT/$name
+  if [[ ! -f $run/eval.json ]]; then
+    rm -rf "$run"
+    "$SF" train --config "configs/ablation/$name.yaml" "${data_sets[@]}"
+    "$SF" eval --run "$run" --data "$DATA/test.h5" --no-progress
+  fi
+  # Each modality removed at test time, from the runs that saw all four.
+  if [[ $name == all* || $name == fusion_* ]]; then
+    for m in visual audio text sensor; do
+      [[ -f $run/drop_$m/eval.json ]] ||
+        "$SF" eval --run "$run" --data "$DATA/test.h5" --drop-modality "$m" --out "$run/drop_$m" --no-progress
+    done
+  fi
+done
+/usr/bin/python3 bench/ablation/table.py "$OUT" | tee "$OUT/ablation.md"
