@@ -1,5 +1,7 @@
 // storefuse export: a trained run -> a verified, self-describing model.onnx
 // and its model card model.json.
+#include <cinttypes>
+#include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -10,6 +12,7 @@
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/export/export.h"
 #include "storefuse/infer/model_metadata.h"
+#include "storefuse/metrics/feature_summary.h"
 #include "storefuse/train/batch_tensors.h"
 #include "storefuse/train/run_dir.h"
 #include "storefuse/train/trained_model.h"
@@ -37,6 +40,13 @@ std::string file_hash(const fs::path& path) {
   return s.str();
 }
 
+void write_to(const AtomicFile& file, const std::string& bytes) {
+  std::ofstream f(file.temp_path(), std::ios::binary | std::ios::trunc);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  f.flush();
+  if (!f) throw Error(ErrorKind::Io, "cannot write", file.temp_path().string(), "is the disk full?");
+}
+
 // Verification inputs: the first `n` rows of a dataset (or random ones).
 train::ModelInput verification_inputs(const train::TrainedModel& t, const std::string& data,
                                       int64_t n, datasets::Batch& keep_alive) {
@@ -60,11 +70,27 @@ train::ModelInput verification_inputs(const train::TrainedModel& t, const std::s
   return in;
 }
 
-json best_metrics(const fs::path& run_dir) {
-  for (const auto& r : train::list_runs(run_dir.parent_path())) {
-    if (r.name == run_dir.filename().string()) return r.best_epoch;
+// The validation metrics of the epoch a checkpoint was saved after, from the
+// metrics.jsonl beside it: best.pt -> the best epoch, last.pt -> the last,
+// epoch-<K>.pt -> epoch K. null when the file is not in a run directory.
+json checkpoint_metrics(const fs::path& checkpoint) {
+  const fs::path dir = fs::absolute(checkpoint).parent_path();
+  const std::string name = checkpoint.filename().string();
+  if (name == "best.pt" || name == "last.pt") {
+    for (const auto& r : train::list_runs(dir.parent_path())) {
+      if (r.name == dir.filename().string()) return name == "best.pt" ? r.best_epoch : r.last_epoch;
+    }
+    return nullptr;
   }
-  return nullptr;
+  int64_t epoch = 0;
+  if (std::sscanf(name.c_str(), "epoch-%" SCNd64 ".pt", &epoch) != 1) return nullptr;
+  json found;
+  std::ifstream in(dir / "metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    json r = json::parse(line, nullptr, false);
+    if (!r.is_discarded() && r.value("kind", "") == "epoch" && r.value("epoch", int64_t{0}) == epoch) found = r;
+  }
+  return found;
 }
 
 }  // namespace
@@ -73,8 +99,9 @@ int run_export(const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()
       ("run,r", po::value<std::string>()->required(), "run directory (runs/<name>)")
-      ("checkpoint", po::value<std::string>()->default_value("best"), "best or last")
-      ("out,o", po::value<std::string>()->required(), "model file to write (model.onnx); model.json goes beside it")
+      ("checkpoint", po::value<std::string>()->default_value("best"),
+       "best, last (the run's best.pt, last.pt) or the path of a checkpoint file (epoch-<K>.pt, another run's best.pt); its weights must fit the run's config")
+      ("out,o", po::value<std::string>()->required(), "model file to write (model.onnx); its model card <name>.json goes beside it")
       ("precision", po::value<std::string>()->default_value("fp32"), "weights of Gemm/MatMul: fp32, fp16 or int8")
       ("opset", po::value<int64_t>()->default_value(17), "ONNX opset (17 or newer)")
       ("verify-data", po::value<std::string>()->default_value(""), "dataset whose first rows verify the export (default: random inputs)")
@@ -87,8 +114,17 @@ int run_export(const std::vector<std::string>& args) {
   const int64_t samples = vm["verify-samples"].as<int64_t>();
   if (samples < 1) throw Error(ErrorKind::Usage, "--verify-samples must be >= 1", "storefuse export");
 
+  if (out.extension() == ".json") {
+    throw Error(ErrorKind::Usage, "--out ends in .json, the model card's name", out.string(),
+                "name the model file model.onnx; its card model.json goes beside it");
+  }
+  // Both files are written to temp files beside their targets and renamed in
+  // at the end: an unwritable directory fails here, before any work, and a
+  // failure later leaves neither file (the temp files are removed).
+  AtomicFile onnx_file(out), card_file(out.parent_path() / (out.stem().string() + ".json"));
+
   auto trained = train::load_trained_model(run, vm["checkpoint"].as<std::string>());
-  json metrics = best_metrics(run);
+  const json epoch_metrics = checkpoint_metrics(trained.checkpoint);
   const std::string train_data = trained.config["data"]["train"].as_string();
   exporter::ExportOptions options;
   options.precision = precision;
@@ -102,9 +138,16 @@ int run_export(const std::vector<std::string>& args) {
       {md::kClassNames, json(trained.spec.class_names).dump()},
       {md::kFeatureSpec, trained.spec.to_json().dump()},
       {md::kDataHash, file_hash(train_data)},
-      {md::kMetrics, metrics.dump()},
+      {md::kMetrics, epoch_metrics.dump()},
       {md::kPrecision, exporter::to_string(precision)},
   };
+  // The training set's feature summary, for drift checks (docs/abtest.md).
+  if (fs::is_regular_file(train_data)) {
+    options.metadata[md::kFeatureSummary] = metrics::summarize_features(train_data).dump();
+  } else {
+    std::cerr << "warning: the training data " << train_data
+              << " is gone: the model carries no feature summary (storefuse abtest cannot check drift)\n";
+  }
   auto proto = exporter::export_model(*trained.model, trained.spec, options);
   std::string bytes;
   proto.SerializeToString(&bytes);
@@ -132,8 +175,9 @@ int run_export(const std::vector<std::string>& args) {
                {"inputs", json::array()},
                {"outputs", {"behavior_logits", "dwell_s", "engagement"}},
                {"class_names", trained.spec.class_names},
-               {"train_data", {{"path", train_data}, {"hash", options.metadata[md::kDataHash]}}},
-               {"metrics", metrics},
+               {"train_data", {{"path", train_data}, {"hash", options.metadata[md::kDataHash]},
+                               {"feature_summary", options.metadata.count(md::kFeatureSummary) > 0}}},
+               {"metrics", epoch_metrics},
                {"verification", {{"samples", v.samples}, {"batch_sizes", v.batch_sizes},
                                  {"max_abs_diff", v.max_abs_diff}, {"per_output", v.per_output}}},
                {"storefuse_version", STOREFUSE_VERSION}};
@@ -153,11 +197,11 @@ int run_export(const std::vector<std::string>& args) {
                                {"libtorch_fp32", a.libtorch_accuracy}, {"onnx", a.onnx_accuracy},
                                {"points_lost", a.points_lost()}};
   }
-  write_file_atomic(out, bytes);
-  write_json_atomic(out.parent_path().empty() ? fs::path("model.json")
-                                              : out.parent_path() / (out.stem().string() + ".json"),
-                    card);
-  std::cout << "wrote " << out.string() << " and its model card " << out.stem().string() << ".json\n";
+  write_to(onnx_file, bytes);
+  write_to(card_file, card.dump(2) + "\n");
+  onnx_file.commit();
+  card_file.commit();
+  std::cout << "wrote " << out.string() << " and its model card " << card_file.target().string() << "\n";
   return kExitOk;
 }
 

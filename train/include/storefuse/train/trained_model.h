@@ -22,9 +22,13 @@ struct TrainedModel {
   std::filesystem::path checkpoint;  // the file the weights came from
 };
 
-// `checkpoint`: "best" or "last" (best.pt, last.pt). Throws Error(Io) when
-// the run directory or its config.yaml is missing, Error(Model) when the
-// checkpoint is missing or unreadable.
+// `checkpoint`: "best" or "last" (the run's best.pt, last.pt), or the path
+// of a checkpoint file (this run's epoch-<K>.pt, or another run's). Throws
+// Error(Io) when the run directory, its config.yaml or the checkpoint file is
+// missing, Error(Model) when the run has no best/last checkpoint, the file is
+// unreadable, or its weights do not fit the model of the run's config (the
+// message names the first parameter that misfits and, for a checkpoint in
+// another run directory, the first model key where the configs differ).
 TrainedModel load_trained_model(const std::filesystem::path& run_dir, const std::string& checkpoint);
 
 // Throws Error(Data) when a dataset's spec differs from the model's, naming
