@@ -1,5 +1,6 @@
 #include "cast.h"
 
+#include <limits>
 #include <type_traits>
 
 #include "dispatch.h"
@@ -17,6 +18,13 @@ To convert(From x) {
     return to_float16(static_cast<float>(x));
   } else if constexpr (std::is_same_v<To, bool>) {
     return x != From{0};
+  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
+    // Out of range (or NaN) is undefined in ONNX and in C++: saturate, NaN -> 0
+    // (found by the fuzz target under UBSan).
+    if (!(x == x)) return To{0};
+    if (x <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (x >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    return static_cast<To>(x);
   } else {
     return static_cast<To>(x);
   }

@@ -131,3 +131,18 @@ TEST(Kernels, PrepackedWeightsMatchReference) {
       expect_fast_matches_reference(matmul, {{"a", random_tensor({2, m, k}, rng)}}, "MatMul " + params);
     }
 }
+
+TEST(Kernels, CastSaturatesOutOfRangeFloats) {
+  // Undefined in ONNX and C++; found by the fuzz target under UBSan.
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {5}).output("y", DType::Int8);
+  set_int(b.node("Cast", {"x"}, {"y"}), "to", 3);  // INT8
+  Session session(Model::load_bytes(b.bytes()));
+  auto out = session.run({{"x", Tensor::from_vector<float>({5}, {512.0f, -1000.0f, 3.7f, -3.7f, 127.0f})}});
+  const int8_t* y = out.at("y").data<int8_t>();
+  EXPECT_EQ(y[0], 127);
+  EXPECT_EQ(y[1], -128);
+  EXPECT_EQ(y[2], 3);
+  EXPECT_EQ(y[3], -3);
+  EXPECT_EQ(y[4], 127);
+}
