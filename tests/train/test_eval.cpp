@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/config.h"
@@ -79,7 +80,91 @@ int run_cli(const std::vector<std::string>& args, std::string& out) {
   return WEXITSTATUS(pclose(pipe));
 }
 
+// A copy of `src` where the modalities not in `keep` are changed: zeroed
+// with mask 0 (`hide`) or, with `scramble`, filled with noise, mask untouched.
+void copy_changing(const fs::path& src, const fs::path& dst, const datasets::ModalitySet& keep, bool scramble) {
+  auto reader = datasets::DatasetReader::open(src);
+  auto rows = reader->read(0, reader->num_rows());
+  std::mt19937 rng(5);
+  std::normal_distribution<float> noise(0.0f, 3.0f);
+  for (int k = 0; k < datasets::kNumModalities; ++k) {
+    if (keep[k]) continue;
+    auto& in = rows.inputs[k];
+    ASSERT_EQ(in.dtype, datasets::DType::Float32);
+    float* x = in.as<float>();
+    for (size_t i = 0; i < in.bytes.size() / sizeof(float); ++i) x[i] = scramble ? noise(rng) : 0.0f;
+    if (!scramble) {
+      for (int64_t r = 0; r < rows.rows; ++r) rows.mask[r * datasets::kNumModalities + k] = 0;
+    }
+  }
+  datasets::DatasetWriter writer(dst, reader->spec(), {{"source", "test_eval"}});
+  writer.append(rows);
+  writer.close();
+}
+
 }  // namespace
+
+// --drop-modality gives what the same data with that modality missing from
+// every row gives, and the report names the modalities it used.
+TEST_F(Eval, DroppingAModalityEqualsDataWithoutIt) {
+  auto r = request(dir_ / "test.h5", "drop_text");
+  r.drop_modalities = {"text"};
+  auto dropped = evaluate_run(r);
+  copy_changing(dir_ / "test.h5", dir_ / "no_text.h5", {true, true, false, true}, false);
+  auto reference = evaluate_run(request(dir_ / "no_text.h5", "no_text"));
+  EXPECT_EQ(dropped.overall.accuracy, reference.overall.accuracy);
+  EXPECT_EQ(dropped.overall.dwell_mae_s, reference.overall.dwell_mae_s);
+  EXPECT_EQ(dropped.overall.engagement_pearson, reference.overall.engagement_pearson);
+  for (const auto& [key, report] : dropped.slices.at("missing_modality")) {
+    EXPECT_NE(key.find("text"), std::string::npos) << "a row still had text: " << key;
+  }
+  EXPECT_EQ(read_json(dropped.json_file)["modalities"], json({"visual", "audio", "sensor"}));
+  auto full = evaluate_run(request(dir_ / "test.h5", "full"));
+  EXPECT_EQ(read_json(full.json_file)["modalities"], json({"visual", "audio", "text", "sensor"}));
+}
+
+// data.modalities: a run trained on one modality never sees the others, in
+// training or in evaluation: noise in them changes nothing.
+TEST_F(Eval, ARunOnAModalitySubsetIgnoresTheOthers) {
+  auto sets = synthetic::tiny_run_sets(dir_);
+  sets.insert(sets.end(), {"run.name=audio_only", "train.epochs=1", "data.modalities=[audio]"});
+  ASSERT_EQ(run_training(config::load("", sets), false), 0);
+  copy_changing(dir_ / "test.h5", dir_ / "scrambled.h5", {false, true, false, false}, true);
+  auto r = request(dir_ / "test.h5", "audio_clean");
+  r.run_dir = dir_ / "audio_only";
+  auto clean = evaluate_run(r);
+  r.data = dir_ / "scrambled.h5";
+  r.out_dir = dir_ / "audio_scrambled";
+  auto scrambled = evaluate_run(r);
+  EXPECT_EQ(clean.overall.accuracy, scrambled.overall.accuracy);
+  EXPECT_EQ(clean.overall.dwell_mae_s, scrambled.overall.dwell_mae_s);
+  EXPECT_EQ(clean.overall.engagement_pearson, scrambled.overall.engagement_pearson);
+  EXPECT_EQ(read_json(clean.json_file)["modalities"], json({"audio"}));
+  // The full model does see the scrambled modalities.
+  auto full_clean = evaluate_run(request(dir_ / "test.h5", "f_clean"));
+  auto full_scrambled = evaluate_run(request(dir_ / "scrambled.h5", "f_scrambled"));
+  EXPECT_NE(full_clean.overall.dwell_mae_s, full_scrambled.overall.dwell_mae_s);
+}
+
+TEST_F(Eval, CommandRejectsUnknownOrAllModalitiesDropped) {
+  std::string out;
+  const std::vector<std::string> base = {"--run", (dir_ / "tiny").string(), "--data", (dir_ / "test.h5").string(),
+                                         "--out", (dir_ / "cli_drop").string(), "--no-progress"};
+  auto args = base;
+  args.insert(args.end(), {"--drop-modality", "sensor"});
+  ASSERT_EQ(run_cli(args, out), 0) << out;
+  EXPECT_NE(out.find("removed at test time: sensor"), std::string::npos) << out;
+  out.clear();
+  args = base;
+  args.insert(args.end(), {"--drop-modality", "video"});
+  EXPECT_EQ(run_cli(args, out), 2) << out;
+  EXPECT_NE(out.find("unknown modality 'video'"), std::string::npos) << out;
+  out.clear();
+  args = base;
+  for (const char* m : {"visual", "audio", "text", "sensor"}) args.insert(args.end(), {"--drop-modality", m});
+  EXPECT_EQ(run_cli(args, out), 2) << out;
+  EXPECT_NE(out.find("removes every modality"), std::string::npos) << out;
+}
 
 TEST_F(Eval, BestCheckpointReproducesItsValidationMetrics) {
   auto result = evaluate_run(request(dir_ / "val.h5", "on_val"));
