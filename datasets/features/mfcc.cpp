@@ -137,8 +137,12 @@ STOREFUSE_SIMD_KERNEL void to_log_scale(const MfccParams& p, float* mel, std::si
 
 // out[c][t] = sum_m dct[c][m] * logmel[m][t], accumulated in double:
 // unnormalised coefficients of a 100-band decibel spectrum reach 1e4, where
-// float sums lose 1e-3. A block of 8 frames times 4 coefficients keeps 32
-// independent sums in registers, so the adds do not wait on each other.
+// float sums lose 1e-3. A block of 8 frames times 4 coefficients keeps 8
+// independent 4-double sums in registers, so the adds do not wait on each
+// other; partial blocks at the edges take the scalar loop.
+typedef double D4 __attribute__((vector_size(4 * sizeof(double))));
+typedef float F4 __attribute__((vector_size(4 * sizeof(float)), aligned(4), may_alias));
+
 STOREFUSE_SIMD_KERNEL void dct(int n_mfcc, int n_mels, int frames, const float* dct, const float* logmel,
                                float* out) {
   constexpr int B = 8, C = 4;
@@ -146,19 +150,34 @@ STOREFUSE_SIMD_KERNEL void dct(int n_mfcc, int n_mels, int frames, const float* 
     const int nb = std::min(B, frames - t0);
     for (int c0 = 0; c0 < n_mfcc; c0 += C) {
       const int nc = std::min(C, n_mfcc - c0);
-      double acc[C][B] = {};
-      for (int m = 0; m < n_mels; ++m) {
-        const float* row = logmel + static_cast<std::size_t>(m) * frames + t0;
-        double x[B];
-        for (int b = 0; b < B; ++b) x[b] = b < nb ? row[b] : 0.0;
-        for (int c = 0; c < C; ++c) {
-          const double d = c < nc ? dct[static_cast<std::size_t>(c0 + c) * n_mels + m] : 0.0;
-          for (int b = 0; b < B; ++b) acc[c][b] += d * x[b];
+      if (nb == B && nc == C) {
+        D4 acc[C][2] = {};
+        for (int m = 0; m < n_mels; ++m) {
+          const float* row = logmel + static_cast<std::size_t>(m) * frames + t0;
+          const D4 x0 = __builtin_convertvector(*reinterpret_cast<const F4*>(row), D4);
+          const D4 x1 = __builtin_convertvector(*reinterpret_cast<const F4*>(row + 4), D4);
+          for (int c = 0; c < C; ++c) {
+            const D4 d = D4{} + static_cast<double>(dct[static_cast<std::size_t>(c0 + c) * n_mels + m]);
+            acc[c][0] += d * x0;
+            acc[c][1] += d * x1;
+          }
         }
+        for (int c = 0; c < C; ++c) {
+          float* dst = out + static_cast<std::size_t>(c0 + c) * frames + t0;
+          *reinterpret_cast<F4*>(dst) = __builtin_convertvector(acc[c][0], F4);
+          *reinterpret_cast<F4*>(dst + 4) = __builtin_convertvector(acc[c][1], F4);
+        }
+        continue;
       }
       for (int c = 0; c < nc; ++c) {
+        const float* coef = dct + static_cast<std::size_t>(c0 + c) * n_mels;
+        double acc[B] = {};
+        for (int m = 0; m < n_mels; ++m) {
+          const float* row = logmel + static_cast<std::size_t>(m) * frames + t0;
+          for (int b = 0; b < nb; ++b) acc[b] += static_cast<double>(coef[m]) * row[b];
+        }
         float* dst = out + static_cast<std::size_t>(c0 + c) * frames + t0;
-        for (int b = 0; b < nb; ++b) dst[b] = static_cast<float>(acc[c][b]);
+        for (int b = 0; b < nb; ++b) dst[b] = static_cast<float>(acc[b]);
       }
     }
   }
