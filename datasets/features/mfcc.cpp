@@ -289,10 +289,16 @@ STOREFUSE_SIMD_KERNEL void MfccExtractor::mel_power(const float* samples, std::s
 
     for (std::size_t m = 0; m < bands_.size(); ++m) {
       const MelBand& band = bands_[m];
-      simd::Lanes acc = {};
-      for (std::size_t k = 0; k < band.weights.size(); ++k) {
+      // Two sums, so that consecutive FMAs do not wait on each other.
+      simd::Lanes acc = {}, acc2 = {};
+      const std::size_t taps = band.weights.size();
+      std::size_t k = 0;
+      for (; k + 1 < taps; k += 2) {
         acc += band.weights[k] * simd::at(re.data(), band.first_bin + k);
+        acc2 += band.weights[k + 1] * simd::at(re.data(), band.first_bin + k + 1);
       }
+      if (k < taps) acc += band.weights[k] * simd::at(re.data(), band.first_bin + k);
+      acc += acc2;
       float* dst = mel + m * frames + t0;
       if (lanes == L) {
         simd::at(dst, 0) = acc;
