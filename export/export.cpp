@@ -33,12 +33,15 @@ onnx::ModelProto export_model(const train::FusionModelImpl& model,
   Emitter e(g);
   auto heads = e.emit("model", model, inputs);
 
-  // The heads' common tail: seconds from the normalised dwell head, and the
-  // engagement sigmoid.
+  // The heads' common tail: seconds from the normalised dwell head
+  // (expm1 of it in log space, train::DwellScale), and the engagement sigmoid.
   auto axis = g.ints("head_axis", {1});
   auto dwell_norm = g.node("Squeeze", {heads.at(1), axis});
   auto dwell_s = g.node("Add", {g.node("Mul", {dwell_norm, g.constant("dwell_std_s", buffer(model, "dwell_std_s"))}),
                                 g.constant("dwell_mean_s", buffer(model, "dwell_mean_s"))});
+  if (model.dwell_scale().log) {
+    dwell_s = g.node("Sub", {g.node("Exp", {dwell_s}), g.constant("one_s", torch::ones({}))});
+  }
   auto engagement = g.node("Sigmoid", {g.node("Squeeze", {heads.at(2), axis})});
   const int64_t classes = static_cast<int64_t>(spec.class_names.size());
   g.output(heads.at(0), "behavior_logits", onnx::TensorProto::FLOAT, {kBatch, classes});

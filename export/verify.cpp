@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "storefuse/core/error.h"
 #include "storefuse/export/export.h"
@@ -28,21 +29,18 @@ infer::Tensor to_runtime(const torch::Tensor& t) {
   return out;
 }
 
-double max_diff(const torch::Tensor& expected, const infer::Tensor& got) {
+// `transform` maps both sides before they are compared (the dwell head's units).
+double max_diff(const torch::Tensor& expected, const infer::Tensor& got,
+                const std::function<torch::Tensor(const torch::Tensor&)>& transform) {
   torch::Tensor e = expected.detach().to(torch::kFloat).contiguous().flatten();
   if (e.numel() != got.numel()) {
     throw Error(ErrorKind::Model, "the exported model's output has " + std::to_string(got.numel()) +
                                       " values, LibTorch's has " + std::to_string(e.numel()),
                 "export verification", "this is an emitter bug; please report it");
   }
-  const float* g = got.data<float>();
-  double worst = 0;
-  for (int64_t i = 0; i < e.numel(); ++i) {
-    double d = std::abs(double(e.data_ptr<float>()[i]) - double(g[i]));
-    if (std::isnan(d)) return INFINITY;
-    worst = std::max(worst, d);
-  }
-  return worst;
+  torch::Tensor g = torch::from_blob(const_cast<float*>(got.data<float>()), {e.numel()}, torch::kFloat);
+  const torch::Tensor d = (transform(e).to(torch::kDouble) - transform(g).to(torch::kDouble)).abs();
+  return d.isnan().any().item<bool>() ? INFINITY : d.max().item<double>();
 }
 
 }  // namespace
@@ -58,6 +56,11 @@ Verification verify(train::FusionModelImpl& model, const std::string& onnx_bytes
   v.samples = samples.mask.size(0);
   v.batch_sizes = batch_sizes;
   const char* names[] = {"behavior_logits", "dwell_s", "engagement"};
+  // dwell_s is in seconds (hundreds): float32 resolves it to ~1e-4, so it is
+  // compared in the dwell head's own units (normalised seconds or log-seconds).
+  const train::DwellScale dwell = model.dwell_scale();
+  const auto head_units = [&](const torch::Tensor& t) { return dwell.normalize(t); };
+  const auto as_is = [](const torch::Tensor& t) { return t; };
   for (int64_t batch : batch_sizes) {
     for (int64_t start = 0; start < v.samples; start += batch) {
       const int64_t len = std::min(batch, v.samples - start);
@@ -73,10 +76,8 @@ Verification verify(train::FusionModelImpl& model, const std::string& onnx_bytes
       auto got = session.run(feeds);
       const torch::Tensor* refs[] = {&expected.behavior_logits, &expected.dwell_s, &expected.engagement};
       for (int o = 0; o < 3; ++o) {
-        // dwell_s is in seconds (hundreds): float32 resolves it to ~1e-4, so
-        // it is compared in the dwell head's own units, seconds / dwell_std_s.
-        double scale = o == 1 ? model.dwell_std_s() : 1.0;
-        double d = max_diff(*refs[o], got.at(names[o])) / scale;
+        double d = o == 1 ? max_diff(*refs[o], got.at(names[o]), head_units)
+                          : max_diff(*refs[o], got.at(names[o]), as_is);
         v.per_output[names[o]] = std::max(v.per_output[names[o]], d);
         v.max_abs_diff = std::max(v.max_abs_diff, d);
       }

@@ -155,7 +155,8 @@ int run(int argc, char** argv) {
   // The trainer's model: seed_fusion from the built-in defaults.
   Model model = source.spec() ? make_model(config::load("")["model"], *source.spec())
                               : std::make_shared<SeedFusionImpl>();
-  model->set_dwell_stats(60.0, 20.0);
+  const DwellScale dwell{60.0, 20.0};
+  model->set_dwell_scale(dwell);
   model->train();
   MultiTaskLoss loss(LossOptions{});
   Optimizer fused(model->parameters(), {OptimizerKind::Adam, 1e-3, 1e-5});
@@ -173,7 +174,7 @@ int run(int argc, char** argv) {
     lap(t, "data");
     auto out = model->forward(b.input);
     lap(t, "forward");
-    auto parts = loss->forward(out, b.targets, b.input.mask, model->dwell_mean_s(), model->dwell_std_s());
+    auto parts = loss->forward(out, b.targets, b.input.mask, dwell);
     if (!std::isfinite(parts.total.item<double>())) throw Error(ErrorKind::Runtime, "the loss diverged");
     lap(t, "loss");
     parts.total.backward();

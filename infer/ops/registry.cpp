@@ -15,6 +15,7 @@
 #include "dropout.h"
 #include "equal.h"
 #include "erf.h"
+#include "exp.h"
 #include "expand.h"
 #include "flatten.h"
 #include "gather.h"
@@ -66,6 +67,7 @@ const std::map<std::string, OpFactory>& registry() {
       {"Dropout", make<Dropout>},
       {"Equal", make<Equal>},
       {"Erf", make<Erf>},
+      {"Exp", make<Exp>},
       {"Expand", make<Expand>},
       {"Flatten", make<Flatten>},
       {"Gather", make<Gather>},

@@ -97,7 +97,7 @@ Parity ort_parity(tr::FusionModelImpl& model, const ds::FeatureSpec& spec, const
     chunk.mask = in.mask.narrow(0, start, len);
     const auto out = model.forward(chunk);
     parts["behavior_logits"].push_back(out.behavior_logits);
-    parts["dwell_s"].push_back(out.dwell_s / model.dwell_std_s());
+    parts["dwell_s"].push_back(model.dwell_scale().normalize(out.dwell_s));
     parts["engagement"].push_back(out.engagement);
   }
   std::map<std::string, torch::Tensor> refs;
@@ -109,7 +109,7 @@ Parity ort_parity(tr::FusionModelImpl& model, const ds::FeatureSpec& spec, const
     const std::string name = o["name"], raw = storefuse::read_file(dir / o["file"].get<std::string>());
     torch::Tensor got = torch::empty({static_cast<int64_t>(raw.size() / sizeof(float))}, torch::kFloat);
     std::memcpy(got.data_ptr(), raw.data(), raw.size());
-    if (name == "dwell_s") got /= model.dwell_std_s();
+    if (name == "dwell_s") got = model.dwell_scale().normalize(got);
     const torch::Tensor ref = refs.at(name).flatten();
     EXPECT_EQ(got.numel(), ref.numel()) << name << " at batch " << o["batch"];
     if (got.numel() != ref.numel()) continue;
@@ -160,8 +160,18 @@ TEST_F(ExportOrt, SeedNetworkMatchesLibTorch) {
   torch::manual_seed(5);
   auto model = std::make_shared<tr::SeedFusionImpl>(tr::SeedFusionOptions{});
   ex::test::randomise(*model);
-  model->set_dwell_stats(120.0, 95.0);
+  model->set_dwell_scale({120.0, 95.0});
   report("seed_fusion", ort_parity(*model, spec, inputs_for(spec), dir_ / "seed"));
+}
+
+// A dwell head in log space ends the graph in Exp and Sub (docs/training.md).
+TEST_F(ExportOrt, SeedNetworkWithLogDwellMatchesLibTorch) {
+  const auto spec = ex::test::spec_for("vectors");
+  torch::manual_seed(8);
+  auto model = std::make_shared<tr::SeedFusionImpl>(tr::SeedFusionOptions{});
+  ex::test::randomise(*model);
+  model->set_dwell_scale({4.2, 0.9, true});
+  report("seed_fusion_log_dwell", ort_parity(*model, spec, inputs_for(spec), dir_ / "seed_log"));
 }
 
 TEST_F(ExportOrt, SequencesModelMatchesLibTorch) {
@@ -171,6 +181,6 @@ TEST_F(ExportOrt, SequencesModelMatchesLibTorch) {
   torch::manual_seed(6);
   auto model = tr::make_model(cfg["model"], spec);
   ex::test::randomise(*model);
-  model->set_dwell_stats(120.0, 95.0);
+  model->set_dwell_scale({120.0, 95.0});
   report("fusion_cross_attention", ort_parity(*model, spec, inputs_for(spec), dir_ / "sequences"));
 }

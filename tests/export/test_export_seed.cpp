@@ -44,7 +44,7 @@ TEST(ExportSeed, Fp32MatchesLibTorchAtBatch1_7_64) {
   auto spec = ds::seed_vector_spec(class_names());
   torch::manual_seed(7);
   auto model = std::make_shared<tr::SeedFusionImpl>(tr::SeedFusionOptions{});
-  model->set_dwell_stats(120.0, 95.0);
+  model->set_dwell_scale({120.0, 95.0});
   EXPECT_EQ(tr::parameter_count(*model), 5975244);
   auto proto = ex::export_model(*model, spec, {});
   auto v = ex::verify(*model, serialise(proto), random_inputs(spec, 64, 1), {1, 7, 64});

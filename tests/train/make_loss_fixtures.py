@@ -17,6 +17,10 @@ cross-checked against it where torch has one):
              normalised seconds, which is the same loss up to that factor;
              huber's threshold huber_delta_s is in seconds);
              log_mse: mean (log1p(max(pred_s, -0.9)) - log1p(true_s))^2.
+             With model.dwell_space log the head is in log1p(seconds) and
+             mean/std are that space's: mse / huber compare mean + std * head
+             with log1p(true_s), divided by std^2; huber's threshold is
+             huber_delta_log, in log1p(seconds).
   engagement mse on sigmoid(logit); bce on the logit.
   contrastive CLIP: rows where both modalities are present, L2-normalised
              tokens, logits = za @ zb.T / tau, mean of the cross-entropy of
@@ -80,7 +84,16 @@ def reference(case, x):
 
     pred_s = x["dwell_norm"] * std + mean
     true_s = x["dwell_s"]
-    if s["dwell"] == "mse":
+    if s["dwell_space"] == "log":
+        assert s["dwell"] in ("mse", "huber")
+        true_log = torch.log1p(true_s)
+        if s["dwell"] == "mse":
+            parts["dwell"] = ((pred_s - true_log) ** 2).mean() / std**2
+        else:
+            parts["dwell"] = huber(pred_s - true_log, s["huber_delta_log"]) / std**2
+            assert torch.allclose(parts["dwell"] * std**2,
+                                  F.huber_loss(pred_s, true_log, delta=s["huber_delta_log"]))
+    elif s["dwell"] == "mse":
         parts["dwell"] = ((pred_s - true_s) ** 2).mean() / std**2
     elif s["dwell"] == "huber":
         parts["dwell"] = huber(pred_s - true_s, s["huber_delta_s"]) / std**2
@@ -120,6 +133,8 @@ def sets_of(s):
         f"loss.dwell.weight={s['dwell_weight']}",
         f"loss.dwell.kind={s['dwell']}",
         f"loss.dwell.huber_delta_s={s['huber_delta_s']}",
+        f"loss.dwell.huber_delta_log={s['huber_delta_log']}",
+        f"model.dwell_space={s['dwell_space']}",
         f"loss.engagement.weight={s['engagement_weight']}",
         f"loss.engagement.kind={s['engagement']}",
         f"loss.task_weighting={s['task_weighting']}",
@@ -133,7 +148,8 @@ def make_case(name, seed, settings, rows=8, classes=5, embed=6, mask_zeros=(), l
               dwell_norm_shift=0.0):
     g = torch.Generator().manual_seed(seed)
     f32 = lambda t: t.to(torch.float32).to(torch.float64)  # values float32 holds exactly
-    mean, std = 55.0, 18.0
+    # The training set's dwell statistics in the head's space.
+    mean, std = (3.9, 0.7) if settings.get("dwell_space") == "log" else (55.0, 18.0)
     x = {
         "behavior_logits": f32(torch.randn(rows, classes, generator=g) * 2),
         "dwell_norm": f32(torch.randn(rows, generator=g) * 1.5 + dwell_norm_shift),
@@ -148,7 +164,8 @@ def make_case(name, seed, settings, rows=8, classes=5, embed=6, mask_zeros=(), l
         mask[r, m] = 0
     x["mask"] = mask
     base = {"behavior_weight": 1.0, "label_smoothing": 0.0, "class_weights": [], "dwell_weight": 1.0,
-            "dwell": "mse", "huber_delta_s": 10.0, "engagement_weight": 1.0, "engagement": "mse",
+            "dwell": "mse", "huber_delta_s": 10.0, "huber_delta_log": 0.1, "dwell_space": "seconds",
+            "engagement_weight": 1.0, "engagement": "mse",
             "task_weighting": "fixed", "contrastive_weight": 0.0,
             "contrastive_modalities": ["visual", "audio"], "temperature": 0.07}
     base.update(settings)
@@ -197,6 +214,8 @@ def main():
         make_case("contrastive_one_row_is_zero", 7,
                   {"contrastive_weight": 0.3, "contrastive_modalities": ["text", "sensor"]},
                   rows=4, mask_zeros=[(0, 2), (1, 3), (2, 2)]),
+        make_case("log_space_mse", 8, {"dwell_space": "log"}),
+        make_case("log_space_huber", 9, {"dwell_space": "log", "dwell": "huber", "huber_delta_log": 0.4}),
     ]
     # The log_mse case must reach the clamp, so that its zero gradient is tested.
     log_case = cases[2]

@@ -77,7 +77,7 @@ void expect_learns(const Model& model, const datasets::FeatureSpec& spec, const 
   double first = 0, last = 0;
   for (int step = 0; step < 30; ++step) {
     opt.zero_grad();
-    auto l = loss->forward(model->forward(in), t, in.mask, 30.0, 20.0).total;
+    auto l = loss->forward(model->forward(in), t, in.mask, DwellScale{30.0, 20.0}).total;
     l.backward();
     opt.step();
     (step == 0 ? first : last) = l.item<double>();

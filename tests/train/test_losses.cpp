@@ -43,7 +43,8 @@ TEST_P(LossFixture, ValuesAndGradientsMatchTheReference) {
   const auto cfg = config::load("", c["sets"].get<std::vector<std::string>>());
   MultiTaskLoss loss(LossOptions::from_config(cfg["loss"], c["classes"].get<int64_t>()));
   const json& in = c["inputs"];
-  const double mean = c["dwell_mean_s"].get<double>(), std = c["dwell_std_s"].get<double>();
+  const DwellScale dwell{c["dwell_mean_s"].get<double>(), c["dwell_std_s"].get<double>(),
+                         cfg["model"]["dwell_space"].as_string() == "log"};
 
   auto logits = tensor_of(in["behavior_logits"], torch::kFloat32).requires_grad_();
   auto dwell_norm = tensor_of(in["dwell_norm"], torch::kFloat32).requires_grad_();
@@ -64,7 +65,7 @@ TEST_P(LossFixture, ValuesAndGradientsMatchTheReference) {
   ModelOutput out;
   out.behavior_logits = logits;
   out.dwell_norm = dwell_norm;
-  out.dwell_s = dwell_norm * std + mean;
+  out.dwell_s = dwell.seconds(dwell_norm);
   out.engagement_logit = engagement_logit;
   out.engagement = torch::sigmoid(engagement_logit);
   out.tokens = tokens;
@@ -72,7 +73,7 @@ TEST_P(LossFixture, ValuesAndGradientsMatchTheReference) {
                   tensor_of(in["engagement"], torch::kFloat32)};
   auto mask = tensor_of(in["mask"], torch::kUInt8);
 
-  auto parts = loss->forward(out, targets, mask, mean, std);
+  auto parts = loss->forward(out, targets, mask, dwell);
   const json& want = c["expected"];
   auto expect_value = [&](const char* name, const torch::Tensor& got) {
     ASSERT_TRUE(got.defined()) << name;
@@ -98,7 +99,7 @@ TEST_P(LossFixture, ValuesAndGradientsMatchTheReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Losses, LossFixture, ::testing::Range(0, 7),
+INSTANTIATE_TEST_SUITE_P(Losses, LossFixture, ::testing::Range(0, 9),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return cases()[info.param]["name"].get<std::string>();
                          });
@@ -108,16 +109,18 @@ TEST(Losses, FixtureCoversEveryOption) {
   for (const auto& c : cases()) {
     const auto& s = c["settings"];
     seen.insert("dwell:" + s["dwell"].get<std::string>());
+    seen.insert("dwell_space:" + s["dwell_space"].get<std::string>());
     seen.insert("engagement:" + s["engagement"].get<std::string>());
     seen.insert("weighting:" + s["task_weighting"].get<std::string>());
     if (!s["class_weights"].empty()) seen.insert("class_weights");
     if (s["label_smoothing"].get<double>() > 0) seen.insert("label_smoothing");
     if (s["contrastive_weight"].get<double>() > 0) seen.insert("contrastive");
   }
-  for (const char* want : {"dwell:mse", "dwell:huber", "dwell:log_mse", "engagement:mse",
+  for (const char* want : {"dwell:mse", "dwell:huber", "dwell:log_mse", "dwell_space:seconds", "dwell_space:log",
+                           "engagement:mse",
                            "engagement:bce", "weighting:fixed", "weighting:uncertainty",
                            "class_weights", "label_smoothing", "contrastive"}) {
     EXPECT_TRUE(seen.count(want)) << want;
   }
-  EXPECT_EQ(cases().size(), 7u);  // the Range of the parameterised test above
+  EXPECT_EQ(cases().size(), 9u);  // the Range of the parameterised test above
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
 #include "storefuse/datasets/feature_spec.h"
@@ -42,9 +44,32 @@ TEST(SeedFusion, DwellHeadIsScaledToSeconds) {
   model.eval();
   auto in = random_input(4);
   auto before = model.forward(in);
-  model.set_dwell_stats(60.0, 20.0);
+  model.set_dwell_scale({60.0, 20.0});
   auto after = model.forward(in);
   EXPECT_TRUE(torch::allclose(after.dwell_s, before.dwell_norm * 20.0 + 60.0));
+}
+
+TEST(SeedFusion, DwellHeadInLogSpaceIsExpm1OfIt) {
+  auto cfg = config::load("", {"model.dwell_space=log"});
+  auto model = make_model(cfg["model"], seed_spec());
+  EXPECT_TRUE(model->dwell_scale().log) << "make_model takes the space from the config";
+  model->set_dwell_scale({4.0, 0.5, true});
+  model->eval();
+  auto out = model->forward(random_input(4));
+  EXPECT_TRUE(torch::allclose(out.dwell_s, torch::expm1(out.dwell_norm * 0.5 + 4.0)));
+  EXPECT_TRUE(torch::allclose(model->dwell_scale().normalize(out.dwell_s), out.dwell_norm, 1e-4, 1e-5));
+  // The space is a buffer: a checkpoint carries it to a model built from defaults.
+  auto seconds_model = make_model(config::load("")["model"], seed_spec());
+  EXPECT_FALSE(seconds_model->dwell_scale().log);
+  torch::serialize::OutputArchive out_archive;
+  model->save(out_archive);
+  std::stringstream saved;
+  out_archive.save_to(saved);
+  torch::serialize::InputArchive in_archive;
+  in_archive.load_from(saved);
+  seconds_model->load(in_archive);
+  EXPECT_TRUE(seconds_model->dwell_scale().log);
+  EXPECT_DOUBLE_EQ(seconds_model->dwell_scale().mean, 4.0);
 }
 
 TEST(SeedFusion, AbsentModalityHasNoInfluence) {

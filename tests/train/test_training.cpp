@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -124,6 +125,36 @@ TEST_F(Training, LearnsSeparableData) {
   auto runs = list_runs(dir_);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].epochs, 4);
+}
+
+TEST_F(Training, LearnsDwellInLogSpace) {
+  ASSERT_EQ(train("log", {"train.epochs=4", "model.dwell_space=log", "loss.dwell.kind=huber"}), 0);
+  auto epochs = lines(dir_ / "log" / "metrics.jsonl", "epoch");
+  ASSERT_EQ(epochs.size(), 4u);
+  EXPECT_LT(epochs.back()["val/dwell_mae_s"].get<double>(), 10.0);  // targets span 20..65 s
+  auto cfg = config::load(dir_ / "log" / "config.yaml", {"model.dwell_space=seconds"});
+  auto model = make_model(cfg["model"], synthetic::tiny_spec());
+  torch::serialize::InputArchive archive, weights;
+  archive.load_from((dir_ / "log" / "best.pt").string());
+  archive.read("model", weights);
+  model->load(weights);
+  const DwellScale scale = model->dwell_scale();
+  EXPECT_TRUE(scale.log) << "the checkpoint carries the space";
+  // Statistics of log1p(seconds) of targets between about 15 and 70 s.
+  EXPECT_GT(scale.mean, std::log1p(15.0));
+  EXPECT_LT(scale.mean, std::log1p(70.0));
+  EXPECT_LT(scale.std, 1.0);
+}
+
+TEST_F(Training, LogMseOnALogSpaceHeadIsAConfigError) {
+  try {
+    train("log_mse", {"model.dwell_space=log", "loss.dwell.kind=log_mse"});
+    FAIL() << "expected a Config error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    EXPECT_NE(std::string(e.what()).find("dwell_space"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "log_mse")) << "nothing written";
 }
 
 TEST_F(Training, SameSeedGivesIdenticalMetrics) {

@@ -25,6 +25,7 @@ LossOptions LossOptions::from_config(const config::Node& loss, int64_t classes) 
   const auto dwell = d["kind"].as_choice({"mse", "huber", "log_mse"});
   o.dwell = dwell == "mse" ? DwellLoss::Mse : dwell == "huber" ? DwellLoss::Huber : DwellLoss::LogMse;
   o.huber_delta_s = d["huber_delta_s"].as_positive_double();
+  o.huber_delta_log = d["huber_delta_log"].as_positive_double();
   const auto& e = loss["engagement"];
   o.engagement_weight = e["weight"].as_double(0.0);
   o.engagement = e["kind"].as_choice({"mse", "bce"}) == "mse" ? EngagementLoss::Mse
@@ -77,8 +78,7 @@ torch::Tensor MultiTaskLossImpl::contrastive(const ModelOutput& out, const torch
 }
 
 LossParts MultiTaskLossImpl::forward(const ModelOutput& out, const Targets& t,
-                                     const torch::Tensor& mask, double dwell_mean_s,
-                                     double dwell_std_s) {
+                                     const torch::Tensor& mask, const DwellScale& dwell) {
   LossParts parts;
   auto ce = F::CrossEntropyFuncOptions().label_smoothing(options_.label_smoothing);
   if (class_weights_.defined()) ce.weight(class_weights_);
@@ -86,13 +86,15 @@ LossParts MultiTaskLossImpl::forward(const ModelOutput& out, const Targets& t,
 
   switch (options_.dwell) {
     case DwellLoss::Mse:
-      parts.dwell = F::mse_loss(out.dwell_norm, (t.dwell_s - dwell_mean_s) / dwell_std_s);
+      parts.dwell = F::mse_loss(out.dwell_norm, dwell.normalize(t.dwell_s));
       break;
-    case DwellLoss::Huber:
-      parts.dwell = F::huber_loss(out.dwell_norm, (t.dwell_s - dwell_mean_s) / dwell_std_s,
-                                  F::HuberLossFuncOptions().delta(options_.huber_delta_s / dwell_std_s));
+    case DwellLoss::Huber: {
+      const double delta = (dwell.log ? options_.huber_delta_log : options_.huber_delta_s) / dwell.std;
+      parts.dwell = F::huber_loss(out.dwell_norm, dwell.normalize(t.dwell_s), F::HuberLossFuncOptions().delta(delta));
       break;
+    }
     case DwellLoss::LogMse:
+      TORCH_CHECK(!dwell.log, "loss.dwell.kind log_mse needs model.dwell_space seconds");
       // Clamped so that a negative prediction still has a gradient towards 0.
       parts.dwell = F::mse_loss(torch::log1p(out.dwell_s.clamp_min(-0.9)), torch::log1p(t.dwell_s));
       break;

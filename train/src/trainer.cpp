@@ -32,9 +32,10 @@ extern "C" void on_stop_signal(int sig) {
   std::signal(sig, SIG_DFL);  // a second signal ends the process at once
 }
 
-// Mean and standard deviation of the training targets' dwell seconds.
-std::pair<double, double> dwell_stats(std::shared_ptr<const datasets::DatasetReader> reader,
-                                      datasets::LoaderOptions options) {
+// Mean and standard deviation of the training targets' dwell, in seconds or
+// in log1p(seconds) (DwellScale::log).
+DwellScale dwell_stats(std::shared_ptr<const datasets::DatasetReader> reader, datasets::LoaderOptions options,
+                       bool log) {
   options.shuffle = false;
   options.drop_last = false;
   datasets::Loader loader({std::move(reader)}, options);
@@ -42,12 +43,16 @@ std::pair<double, double> dwell_stats(std::shared_ptr<const datasets::DatasetRea
   double sum = 0, sum_sq = 0;
   int64_t n = 0;
   while (auto b = loader.next()) {
-    for (float d : b->dwell_s) { sum += d; sum_sq += double(d) * d; }
+    for (float d : b->dwell_s) {
+      const double v = log ? std::log1p(double(d)) : double(d);
+      sum += v;
+      sum_sq += v * v;
+    }
     n += b->rows;
   }
   if (n == 0) throw Error(ErrorKind::Data, "the training set selects no rows", "data.train");
   const double mean = sum / n, var = sum_sq / n - mean * mean;
-  return {mean, var > 1e-12 ? std::sqrt(var) : 1.0};
+  return {mean, var > 1e-12 ? std::sqrt(var) : 1.0, log};
 }
 
 void check_finite(double value, const char* what, const TrainState& s, const fs::path& run) {
@@ -159,6 +164,11 @@ int run_training(const config::Node& cfg, bool resume) {
   torch::manual_seed(o.seed);
   auto model = make_model(cfg["model"], spec);
   MultiTaskLoss loss(LossOptions::from_config(cfg["loss"], static_cast<int64_t>(spec.class_names.size())));
+  if (model->dwell_scale().log && loss->options().dwell == DwellLoss::LogMse) {
+    throw Error(ErrorKind::Config, "loss.dwell.kind log_mse takes log1p of a head in seconds; this model's "
+                "head is already in log space (model.dwell_space: log)",
+                cfg["loss"]["dwell"]["kind"].origin().str(), "use mse or huber (huber_delta_log) with dwell_space: log");
+  }
   // On the device before the optimizer makes its state and a checkpoint is
   // read, so that both land there too.
   model->to(device);
@@ -174,8 +184,7 @@ int run_training(const config::Node& cfg, bool resume) {
     spdlog::info("resuming {} at epoch {}, batch {} (step {})", dir.string(), state.epoch + 1,
                  state.batch, state.step);
   } else {
-    auto [mean, std] = dwell_stats(train_reader, o.loader);
-    model->set_dwell_stats(mean, std);
+    model->set_dwell_scale(dwell_stats(train_reader, o.loader, model->dwell_scale().log));
     fs::create_directories(dir);
     write_file_atomic(dir / "config.yaml", config_yaml);
     spdlog::info("training {} ({} parameters) in {}", cfg["model"]["type"].as_string(),
@@ -194,6 +203,7 @@ int run_training(const config::Node& cfg, bool resume) {
 
   using clock = std::chrono::steady_clock;
   model->train();
+  const DwellScale dwell = model->dwell_scale();
   for (int64_t epoch = state.epoch; epoch < o.epochs; ++epoch) {
     train_loader.start_epoch(epoch, state.batch);
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
@@ -206,7 +216,7 @@ int run_training(const config::Node& cfg, bool resume) {
       auto b = to_tensors(*batch, device);
       b.input.mask = drop_modalities(b.input.mask, o.modality_dropout);
       auto out = model->forward(b.input);
-      auto parts = loss->forward(out, b.targets, b.input.mask, model->dwell_mean_s(), model->dwell_std_s());
+      auto parts = loss->forward(out, b.targets, b.input.mask, dwell);
       const double loss_value = parts.total.item<double>();
       check_finite(loss_value, "the training loss", state, dir);
       (o.grad_accum_steps > 1 ? parts.total / double(o.grad_accum_steps) : parts.total).backward();

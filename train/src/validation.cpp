@@ -45,11 +45,12 @@ json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader&
   double total = 0, behavior = 0, dwell = 0, engagement = 0, correct = 0;
   int64_t rows = 0;
   std::vector<double> dwell_pred, dwell_true, eng_pred, eng_true;
+  const DwellScale scale = model.dwell_scale();
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     auto b = to_tensors(*batch, device);
     auto out = model.forward(b.input);
-    auto parts = loss.forward(out, b.targets, b.input.mask, model.dwell_mean_s(), model.dwell_std_s());
+    auto parts = loss.forward(out, b.targets, b.input.mask, scale);
     const double n = static_cast<double>(batch->rows);
     total += parts.total.item<double>() * n;
     behavior += parts.behavior.item<double>() * n;

@@ -25,10 +25,12 @@ struct LossOptions {
   double label_smoothing = 0.0;
   std::vector<double> class_weights;  // empty: uniform
   double dwell_weight = 1.0;
-  // mse and huber act on normalised seconds (the dwell head's scale), so the
-  // loss does not depend on the unit; log_mse on log1p(seconds).
+  // mse and huber act on the dwell head's normalised units (seconds or
+  // log-seconds, DwellScale), so the loss does not depend on the unit;
+  // log_mse on log1p(seconds) of a head in seconds space.
   DwellLoss dwell = DwellLoss::Mse;
-  double huber_delta_s = 10.0;
+  double huber_delta_s = 10.0;    // huber, seconds space
+  double huber_delta_log = 0.1;   // huber, log space
   double engagement_weight = 1.0;
   EngagementLoss engagement = EngagementLoss::Mse;
   bool uncertainty_weighting = false;
@@ -53,9 +55,12 @@ class MultiTaskLossImpl : public torch::nn::Module {
  public:
   explicit MultiTaskLossImpl(LossOptions options);
   // mask: [B, 4] uint8 presence (the contrastive term uses rows where both
-  // of its modalities are present). dwell_mean_s/std_s: the model's scale.
+  // of its modalities are present). dwell: the model's dwell_scale(); a
+  // log_mse loss on a head in log space is a Runtime error (train checks the
+  // config before that).
   LossParts forward(const ModelOutput& out, const Targets& targets, const torch::Tensor& mask,
-                    double dwell_mean_s, double dwell_std_s);
+                    const DwellScale& dwell);
+  const LossOptions& options() const { return options_; }
 
  private:
   torch::Tensor contrastive(const ModelOutput& out, const torch::Tensor& mask) const;

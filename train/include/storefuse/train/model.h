@@ -28,26 +28,40 @@ struct ModelInput {
   torch::Tensor mask;                                // [B, 4] uint8, 1 = present
 };
 
+// How the dwell head's output maps to seconds. In `seconds` space the head
+// predicts (dwell_s - mean) / std; in `log` space it predicts
+// (log1p(dwell_s) - mean) / std, so dwell_s = expm1(mean + std * head): a
+// target made of multiplicative factors (base x items x queue) becomes a
+// sum, which an MLP fits far more easily. mean and std are the training
+// set's, in the head's space.
+struct DwellScale {
+  double mean = 0.0, std = 1.0;
+  bool log = false;
+  torch::Tensor normalize(const torch::Tensor& dwell_s) const;    // seconds -> head units
+  torch::Tensor seconds(const torch::Tensor& dwell_norm) const;   // head units -> seconds
+};
+
 struct ModelOutput {
   torch::Tensor behavior_logits;   // [B, classes]
-  torch::Tensor dwell_norm;        // [B], the dwell head: (dwell_s - mean) / std
+  torch::Tensor dwell_norm;        // [B], the dwell head, DwellScale::normalize(dwell_s)
   torch::Tensor dwell_s;           // [B], seconds
   torch::Tensor engagement_logit;  // [B]
   torch::Tensor engagement;        // [B], sigmoid(engagement_logit)
   torch::Tensor tokens;            // [B, 4, E], modality tokens before fusion (contrastive loss)
 };
 
-// Base of every model. The dwell head predicts normalised seconds; the
-// training set's mean and standard deviation are buffers of the model, so
-// checkpoints and exported models output seconds.
+// Base of every model. The dwell head predicts normalised seconds or
+// log-seconds (DwellScale); the space and the training set's mean and
+// standard deviation are buffers of the model, so checkpoints and exported
+// models output seconds whatever the config that loads them says.
 class FusionModelImpl : public torch::nn::Module {
  public:
   FusionModelImpl();
   virtual ModelOutput forward(const ModelInput& input) = 0;
 
-  void set_dwell_stats(double mean_s, double std_s);
-  double dwell_mean_s() const { return dwell_mean_s_.item<double>(); }
-  double dwell_std_s() const { return dwell_std_s_.item<double>(); }
+  // Sets the space and the statistics (in that space) together.
+  void set_dwell_scale(const DwellScale& scale);
+  DwellScale dwell_scale() const;
 
  protected:
   // Fills dwell_s and engagement from the raw heads.
@@ -55,7 +69,7 @@ class FusionModelImpl : public torch::nn::Module {
                      torch::Tensor engagement_logit, torch::Tensor tokens) const;
 
  private:
-  torch::Tensor dwell_mean_s_, dwell_std_s_;
+  torch::Tensor dwell_mean_s_, dwell_std_s_, dwell_log_;
 };
 
 using Model = std::shared_ptr<FusionModelImpl>;
@@ -69,8 +83,9 @@ struct ModelEntry {
 
 const std::vector<ModelEntry>& model_zoo();
 
-// Builds `model: {type, params}`. An unknown type is a Config error naming
-// the known ones; params are checked by the model (unknown keys, ranges).
+// Builds `model: {type, params, dwell_space}`. An unknown type is a Config
+// error naming the known ones; params are checked by the model (unknown
+// keys, ranges).
 Model make_model(const config::Node& model_cfg, const datasets::FeatureSpec& spec);
 
 int64_t parameter_count(const torch::nn::Module& module);
