@@ -9,7 +9,8 @@
 #   bash bench/ablation/run.sh all visual       # only these experiments, then the table
 #
 # Environment: STOREFUSE (the CLI, default build/cli/storefuse), OUT (run root,
-# default runs/ablation), DATA (default data/quickstart). Finished runs (those
+# default runs/ablation), DATA (default data/quickstart), THREADS (run.threads
+# of every run, default the configs' 2; 1 lets two calls share 2 cores). Finished runs (those
 # with an eval.json) are kept, so a second call resumes where the first stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +27,7 @@ if [[ ${#names[@]} -eq 0 ]]; then
 fi
 data_sets=(--set "run.root=$OUT" --set "data.train=$DATA/train.h5" --set "data.val=$DATA/val.h5"
            --set "data.test=$DATA/test.h5")
+[[ -n ${THREADS:-} ]] && data_sets+=(--set "run.threads=$THREADS")
 for name in "${names[@]}"; do
   run=$OUT/$name
   if [[ ! -f $run/eval.json ]]; then
