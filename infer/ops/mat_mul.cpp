@@ -44,7 +44,7 @@ void MatMul::run(OpContext& ctx) const {
     if (b) {
       sgemm(ctx.reference(), dense_gemm(false, false, rows, n, k), 1.0f, pa, b->data<float>(), 0.0f, pc);
     } else {
-      weights_.multiply(pa, false, k, rows, 1.0f, 0.0f, pc, n, ctx.reference());
+      weights_.multiply(pa, false, k, rows, pc, n, GemmEpilogue{}, ctx.reference());
     }
     return;
   }
