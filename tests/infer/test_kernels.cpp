@@ -132,6 +132,38 @@ TEST(Kernels, PrepackedWeightsMatchReference) {
     }
 }
 
+// Gemm with constant weights runs the panel GEMM with C folded into its
+// epilogue when C is a bias row ([N], [1, N]), copied in first otherwise
+// ([M, N], [M, 1], a scalar), and a fused Relu applied in the epilogue too.
+TEST(Kernels, PackedGemmEpilogueMatchesReference) {
+  std::mt19937 rng(31);
+  for (int64_t m : {1, 5, 64})
+    for (const auto& [k, n] : std::vector<std::pair<int64_t, int64_t>>{{7, 3}, {300, 70}})
+      for (int trans_a : {0, 1})
+        for (int trans_b : {0, 1})
+          for (const Shape& c_shape : {Shape{n}, Shape{1, n}, Shape{m, n}, Shape{m, 1}, Shape{}})
+            for (int relu : {0, 1}) {
+              OnnxBuilder b;
+              b.input("a", DType::Float32, trans_a ? Shape{k, -1} : Shape{-1, k}).output("y");
+              b.initializer("w", random_tensor(trans_b ? Shape{n, k} : Shape{k, n}, rng));
+              b.initializer("c", random_tensor(c_shape, rng));
+              auto& gemm = b.node("Gemm", {"a", "w", "c"}, {relu ? "h" : "y"});
+              set_int(gemm, "transA", trans_a);
+              set_int(gemm, "transB", trans_b);
+              set_float(gemm, "alpha", 0.5f);
+              set_float(gemm, "beta", 2.0f);
+              if (relu) b.node("Relu", {"h"}, {"y"});
+              const std::string params = "m=" + std::to_string(m) + " k=" + std::to_string(k) +
+                                         " n=" + std::to_string(n) + " transA=" + std::to_string(trans_a) +
+                                         " transB=" + std::to_string(trans_b) + " C=" + to_string(c_shape) +
+                                         " relu=" + std::to_string(relu);
+              for (int threads : {1, 2})
+                expect_fast_matches_reference(
+                    b, {{"a", random_tensor(trans_a ? Shape{k, m} : Shape{m, k}, rng)}},
+                    params + " threads=" + std::to_string(threads), threads);
+            }
+}
+
 TEST(Kernels, CastSaturatesOutOfRangeFloats) {
   // Undefined in ONNX and C++; found by the fuzz target under UBSan.
   OnnxBuilder b;
