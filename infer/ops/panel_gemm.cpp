@@ -29,8 +29,7 @@ PanelKernels at(IsaLevel level) {
 // panel: a block of one panel (256 x 32 floats, 32 KB) then stays in L1
 // while every tile of rows runs over it.
 constexpr int64_t kKBlock = 256;
-// Rows of A packed at once: their block (rows x K block) stays in L2 while
-// the thread's panels go past.
+// Floats of A per block of rows.
 constexpr int64_t kABlockFloats = 64 * 1024;
 // Below this many multiply-adds a split across threads costs more than it saves.
 constexpr int64_t kMinParallelWork = 1 << 17;
@@ -92,9 +91,9 @@ void PanelWeights::multiply_block(const PanelKernels& kernels, const float* a, i
     const int64_t blocks = (k_ + kKBlock - 1) / kKBlock;
     kc = ((k_ + blocks - 1) / blocks + 7) / 8 * 8;
   }
+  // Rows in blocks whose part of A (rows x K block) stays in L2 while the
+  // thread's panels go past.
   const int64_t mc = std::max(rows, kABlockFloats / kc / rows * rows);
-  thread_local std::vector<float> packed;
-  packed.resize(static_cast<size_t>(std::min(mc, m) * kc));
   int64_t k0 = 0;
   do {
     const int64_t kb = std::min(kc, k_ - k0);
@@ -106,27 +105,11 @@ void PanelWeights::multiply_block(const PanelKernels& kernels, const float* a, i
     }
     for (int64_t r0 = i0; r0 < i1; r0 += mc) {
       const int64_t r1 = std::min(i1, r0 + mc);
-      // A's rows [r0, r1) x [k0, k0 + kb), one register tile after the other, k-major.
-      float* ap = packed.data();
-      for (int64_t t = r0; t < r1; t += rows) {
-        const int64_t tm = std::min(rows, r1 - t);
-        for (int64_t i = 0; i < tm; ++i) {
-          const float* src = a + (t + i) * lda + k0;
-          for (int64_t q = 0; q < kb; ++q) ap[q * tm + i] = src[q];
-        }
-        ap += tm * kb;
-      }
       for (int64_t p = p0; p < p1; ++p) {
-        const int64_t cols = std::min(kPanelWidth, n_ - p * kPanelWidth);
-        const float* w = panel(p) + k0 * kPanelWidth;
         GemmEpilogue at_panel = step;
         if (step.bias) at_panel.bias = step.bias + p * kPanelWidth;
-        const float* tile_a = packed.data();
-        for (int64_t t = r0; t < r1; t += rows) {
-          const int64_t tm = std::min(rows, r1 - t);
-          kernels.f32(tile_a, tm, w, kb, c + t * ldc + p * kPanelWidth, ldc, cols, at_panel);
-          tile_a += tm * kb;
-        }
+        kernels.f32(a + r0 * lda + k0, lda, r1 - r0, panel(p) + k0 * kPanelWidth, kb, c + r0 * ldc + p * kPanelWidth,
+                    ldc, std::min(kPanelWidth, n_ - p * kPanelWidth), at_panel);
       }
     }
     k0 += kb;

@@ -38,13 +38,12 @@ struct GemmEpilogue {
   bool relu = false;
 };
 
-// One register tile: m rows of A (1 <= m <= PanelKernels::rows), packed
-// k-major (a[p * m + i] = A[i, p]), times the k rows of one panel starting
+// Rows [0, m) of A (row stride lda) times the k rows of one panel starting
 // at `panel` (row stride kPanelWidth), into C's columns [0, cols) (cols <=
-// kPanelWidth, row stride ldc); bias (when set) points at the panel's first
-// column.
-using PanelKernel = void (*)(const float* a, int64_t m, const float* panel, int64_t k, float* c, int64_t ldc,
-                             int64_t cols, const GemmEpilogue& e);
+// kPanelWidth, row stride ldc), one register tile of rows after the other;
+// bias (when set) points at the panel's first column.
+using PanelKernel = void (*)(const float* a, int64_t lda, int64_t m, const float* panel, int64_t k, float* c,
+                             int64_t ldc, int64_t cols, const GemmEpilogue& e);
 
 struct PanelKernels {
   const char* isa = "";
