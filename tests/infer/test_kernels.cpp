@@ -164,6 +164,46 @@ TEST(Kernels, PackedGemmEpilogueMatchesReference) {
             }
 }
 
+// Transpose keeping the last axis and Slice with step 1 on it copy whole
+// rows; checked element by element against indices computed here, on 1 and
+// 2 threads, with shapes large enough to split.
+TEST(Kernels, RowCopiesMatchIndexArithmetic) {
+  std::mt19937 rng(37);
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, -1, -1}).output("t").output("s");
+  b.initializer("starts", Tensor::from_vector<int64_t>({2}, {1, 2}));
+  b.initializer("ends", Tensor::from_vector<int64_t>({2}, {-1, -3}));
+  b.initializer("axes", Tensor::from_vector<int64_t>({2}, {1, 2}));
+  set_ints(b.node("Transpose", {"x"}, {"t"}), "perm", {1, 0, 2});
+  b.node("Slice", {"x", "starts", "ends", "axes"}, {"s"});
+  auto model = Model::load_bytes(b.bytes());
+  for (const Shape& shape : {Shape{3, 5, 9}, Shape{4, 64, 512}, Shape{7, 300, 41}})
+    for (int threads : {1, 2}) {
+      const std::string params = "x=" + to_string(shape) + " threads=" + std::to_string(threads);
+      SCOPED_TRACE(params);
+      SessionOptions options;
+      options.threads = threads;
+      Session session(model, options);
+      const Tensor x = random_tensor(shape, rng);
+      auto out = session.run({{"x", x}});
+      const int64_t d0 = shape[0], d1 = shape[1], d2 = shape[2];
+      const float* px = x.data<float>();
+      const Tensor& t = out.at("t");
+      ASSERT_EQ(t.shape(), (Shape{d1, d0, d2}));
+      for (int64_t i = 0; i < d1; ++i)
+        for (int64_t j = 0; j < d0; ++j)
+          for (int64_t k = 0; k < d2; ++k)
+            ASSERT_EQ(t.data<float>()[(i * d0 + j) * d2 + k], px[(j * d1 + i) * d2 + k]) << i << "," << j << "," << k;
+      const Tensor& s = out.at("s");
+      const int64_t s1 = d1 - 2, s2 = d2 - 5;
+      ASSERT_EQ(s.shape(), (Shape{d0, s1, s2}));
+      for (int64_t i = 0; i < d0; ++i)
+        for (int64_t j = 0; j < s1; ++j)
+          for (int64_t k = 0; k < s2; ++k)
+            ASSERT_EQ(s.data<float>()[(i * s1 + j) * s2 + k], px[(i * d1 + j + 1) * d2 + k + 2]) << i << "," << j << "," << k;
+    }
+}
+
 TEST(Kernels, CastSaturatesOutOfRangeFloats) {
   // Undefined in ONNX and C++; found by the fuzz target under UBSan.
   OnnxBuilder b;
