@@ -37,15 +37,36 @@ void MatMul::run(OpContext& ctx) const {
   Tensor& out = ctx.output(0, DType::Float32, shape);
   const float* pa = a.data<float>();
   float* pc = out.data<float>();
+  // A bias the optimiser fused in (MatMul -> Add of a [N] constant).
+  const float* bias = nullptr;
+  if (ctx.has_input(2)) {
+    const Tensor& t = ctx.input(2);
+    if (t.dtype() != DType::Float32 || t.rank() != 1 || t.dim(0) != n)
+      throw ctx.node.error(ErrorKind::Data, "fused bias of shape " + to_string(t.shape()) + " for " +
+                                                std::to_string(n) + " columns");
+    bias = t.data<float>();
+  }
+  auto add_bias = [&] {
+    if (!bias) return;
+    const int64_t rows = n ? out.numel() / n : 0;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < n; ++j) pc[i * n + j] += bias[j];
+  };
 
   // A shared 2-D right operand: fold A's batch into rows, one GEMM.
   if (numel(batch_b) == 1 && batch_a == batch) {
     const int64_t rows = numel(batch) * m;
     if (b) {
       sgemm(ctx.reference(), dense_gemm(false, false, rows, n, k), 1.0f, pa, b->data<float>(), 0.0f, pc);
+    } else if (!ctx.reference()) {
+      GemmEpilogue epilogue;
+      epilogue.bias = bias;
+      weights_.multiply(pa, false, k, rows, pc, n, epilogue, false);
+      return;
     } else {
-      weights_.multiply(pa, false, k, rows, pc, n, GemmEpilogue{}, ctx.reference());
+      weights_.multiply(pa, false, k, rows, pc, n, GemmEpilogue{}, true);
     }
+    add_bias();
     return;
   }
   // Many small products (attention heads): the batch is split across threads.
@@ -60,6 +81,7 @@ void MatMul::run(OpContext& ctx) const {
     for (int64_t i = begin; i < end; ++i)
       sgemm(ctx.reference(), g, 1.0f, pa + offsets[i][0] * m * k, pb + offsets[i][1] * k * n, 0.0f, pc + i * m * n);
   });
+  add_bias();
 }
 
 }  // namespace storefuse::infer

@@ -204,6 +204,41 @@ TEST(Kernels, RowCopiesMatchIndexArithmetic) {
     }
 }
 
+// MatMul with constant weights followed by Add of a constant [N] bias is
+// fused into one MatMul (the bias added in the GEMM's epilogue); biases that
+// could change the shape or are not constants are left to Add. Fast against
+// reference on 1 and 2 threads either way.
+TEST(Kernels, MatMulAddBiasFusion) {
+  std::mt19937 rng(41);
+  struct Case {
+    Shape bias;
+    bool bias_is_input, fused;
+  };
+  for (int64_t m : {1, 4, 64})
+    for (const auto& [k, n] : std::vector<std::pair<int64_t, int64_t>>{{5, 3}, {512, 96}})
+      for (const Case& c : {Case{{n}, false, true}, Case{{1, n}, false, false}, Case{{2, 1, 1, n}, false, false},
+                            Case{{n}, true, false}}) {
+        OnnxBuilder b;
+        b.input("a", DType::Float32, {2, -1, k}).output("y");
+        b.initializer("w", random_tensor({k, n}, rng));
+        std::map<std::string, Tensor> inputs{{"a", random_tensor({2, m, k}, rng)}};
+        if (c.bias_is_input) {
+          b.input("bias", DType::Float32, {n});
+          inputs["bias"] = random_tensor(c.bias, rng);
+        } else {
+          b.initializer("bias", random_tensor(c.bias, rng));
+        }
+        b.node("MatMul", {"a", "w"}, {"h"});
+        b.node("Add", {"bias", "h"}, {"y"});
+        const std::string params = "m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" + std::to_string(n) +
+                                   " bias=" + to_string(c.bias) + (c.bias_is_input ? " (input)" : "");
+        auto model = Model::load_bytes(b.bytes());
+        EXPECT_EQ(model->op_counts().count("Add"), c.fused ? 0u : 1u) << params;
+        for (int threads : {1, 2})
+          expect_fast_matches_reference(b, inputs, params + " threads=" + std::to_string(threads), threads);
+      }
+}
+
 TEST(Kernels, CastSaturatesOutOfRangeFloats) {
   // Undefined in ONNX and C++; found by the fuzz target under UBSan.
   OnnxBuilder b;
