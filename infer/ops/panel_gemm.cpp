@@ -108,8 +108,19 @@ void PanelWeights::multiply_block(const PanelKernels& kernels, const float* a, i
       for (int64_t p = p0; p < p1; ++p) {
         GemmEpilogue at_panel = step;
         if (step.bias) at_panel.bias = step.bias + p * kPanelWidth;
+        // With several register tiles per block, the first one prefetches
+        // the block that comes next: the next panel, or the first panel's
+        // next K block.
+        const float* next = nullptr;
+        if (r1 - r0 > rows) {
+          if (p + 1 < p1) {
+            next = panel(p + 1) + k0 * kPanelWidth;
+          } else if (r1 == i1 && k0 + kb < k_) {
+            next = panel(p0) + (k0 + kb) * kPanelWidth;
+          }
+        }
         kernels.f32(a + r0 * lda + k0, lda, r1 - r0, panel(p) + k0 * kPanelWidth, kb, c + r0 * ldc + p * kPanelWidth,
-                    ldc, std::min(kPanelWidth, n_ - p * kPanelWidth), at_panel);
+                    ldc, std::min(kPanelWidth, n_ - p * kPanelWidth), at_panel, next);
       }
     }
     k0 += kb;

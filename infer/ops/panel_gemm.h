@@ -41,9 +41,10 @@ struct GemmEpilogue {
 // Rows [0, m) of A (row stride lda) times the k rows of one panel starting
 // at `panel` (row stride kPanelWidth), into C's columns [0, cols) (cols <=
 // kPanelWidth, row stride ldc), one register tile of rows after the other;
-// bias (when set) points at the panel's first column.
+// bias (when set) points at the panel's first column. `next` (or null) is
+// the panel block the caller multiplies next, prefetched meanwhile.
 using PanelKernel = void (*)(const float* a, int64_t lda, int64_t m, const float* panel, int64_t k, float* c,
-                             int64_t ldc, int64_t cols, const GemmEpilogue& e);
+                             int64_t ldc, int64_t cols, const GemmEpilogue& e, const float* next);
 
 struct PanelKernels {
   const char* isa = "";
