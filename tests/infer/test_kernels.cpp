@@ -39,7 +39,11 @@ TEST(Kernels, MatMulFastMatchesReference) {
   std::mt19937 rng(11);
   const std::vector<std::pair<Shape, Shape>> cases = {
       {{5}, {5}},          {{3, 5}, {5}},        {{5}, {5, 4}},          {{2, 3, 5}, {5, 4}},
-      {{2, 3, 5}, {2, 5, 4}}, {{2, 1, 3, 5}, {4, 5, 6}}, {{1, 64, 512}, {512, 1536}}, {{8, 4, 64}, {8, 64, 4}}};
+      {{2, 3, 5}, {2, 5, 4}}, {{2, 1, 3, 5}, {4, 5, 6}}, {{1, 64, 512}, {512, 1536}}, {{8, 4, 64}, {8, 64, 4}},
+      // Attention's per-head products (packed per call for the panel kernel),
+      // with tails inside a panel and past one, and one too large for that path.
+      {{512, 4, 64}, {512, 64, 4}}, {{3, 4, 4}, {3, 4, 64}},  {{5, 7, 33}, {5, 33, 35}}, {{2, 1, 9}, {2, 9, 1}},
+      {{2, 40, 30}, {2, 30, 40}}};
   for (const auto& [sa, sb] : cases) {
     OnnxBuilder b;
     b.input("a", DType::Float32, Shape(sa.size(), -1)).input("b", DType::Float32, Shape(sb.size(), -1)).output("y");
