@@ -6,6 +6,14 @@
 
 namespace storefuse::infer {
 
+namespace {
+
+// Multiply-adds up to which a product of the batched path runs
+// panel_gemm_small rather than BLAS.
+constexpr int64_t kSmallProduct = 1 << 15;
+
+}  // namespace
+
 MatMul::MatMul(const Node& node) : weights_(PackedWeights::for_input(node, 1, false)) {}
 
 std::vector<size_t> MatMul::packed_inputs() const {
@@ -77,9 +85,21 @@ void MatMul::run(OpContext& ctx) const {
   for_each_broadcast<2>(batch, strides, [&](int64_t i, const std::array<int64_t, 2>& off) { offsets[i] = off; });
   const GemmShape g = dense_gemm(false, false, m, n, k);
   const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(m * n * k, 1));
+  // Small products (attention over a few tokens: 4 x 64 x 4 per head) would
+  // spend their time in BLAS call overhead; they run the panel kernel on B
+  // packed per product.
+  const bool small = !ctx.reference() && m * n * k <= kSmallProduct;
   parallel_range(static_cast<int64_t>(offsets.size()), grain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i)
-      sgemm(ctx.reference(), g, 1.0f, pa + offsets[i][0] * m * k, pb + offsets[i][1] * k * n, 0.0f, pc + i * m * n);
+    thread_local std::vector<float> scratch;
+    for (int64_t i = begin; i < end; ++i) {
+      const float* ai = pa + offsets[i][0] * m * k;
+      const float* bi = pb + offsets[i][1] * k * n;
+      if (small) {
+        panel_gemm_small(ai, k, m, bi, n, n, k, pc + i * m * n, n, scratch);
+      } else {
+        sgemm(ctx.reference(), g, 1.0f, ai, bi, 0.0f, pc + i * m * n);
+      }
+    }
   });
   add_bias();
 }

@@ -74,6 +74,27 @@ PanelWeights::PanelWeights(const float* w, int64_t n, int64_t k, bool nk) : n_(n
   }
 }
 
+void panel_gemm_small(const float* a, int64_t lda, int64_t m, const float* b, int64_t ldb, int64_t n, int64_t k,
+                      float* c, int64_t ldc, std::vector<float>& scratch, const PanelKernels* kernels) {
+  if (m == 0 || n == 0) return;
+  const PanelKernels& kern = kernels ? *kernels : panel_kernels();
+  const int64_t panels = (n + kPanelWidth - 1) / kPanelWidth;
+  // The padding of the last panel is left as found: no output reads it.
+  if (scratch.size() < static_cast<size_t>(panels * k * kPanelWidth)) scratch.resize(panels * k * kPanelWidth);
+  for (int64_t p = 0; p < panels; ++p) {
+    const int64_t j0 = p * kPanelWidth, cols = std::min(kPanelWidth, n - j0);
+    float* dst = scratch.data() + p * k * kPanelWidth;
+    for (int64_t q = 0; q < k; ++q)
+      for (int64_t j = 0; j < cols; ++j) dst[q * kPanelWidth + j] = b[q * ldb + j0 + j];
+  }
+  const GemmEpilogue e;
+  for (int64_t p = 0; p < panels; ++p) {
+    const int64_t j0 = p * kPanelWidth;
+    kern.f32(a, lda, m, scratch.data() + p * k * kPanelWidth, k, c + j0, ldc, std::min(kPanelWidth, n - j0), e,
+             nullptr);
+  }
+}
+
 void PanelWeights::unpack(int64_t begin, int64_t end, float* out) const {
   for (int64_t r = begin; r < end; ++r, out += k_) {
     const float* src = panel(r / kPanelWidth) + r % kPanelWidth;

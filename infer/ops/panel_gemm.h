@@ -60,6 +60,13 @@ PanelKernels panel_kernels_portable();
 PanelKernels panel_kernels_avx2();
 PanelKernels panel_kernels_avx512();
 
+// C [m, n] (row stride ldc) = A [m, k] (row stride lda) x B [k, n] (row
+// stride ldb), for a B computed at run time and a product too small for
+// BLAS to pay for its call (attention's per-head products): B is packed
+// into `scratch` and the panel kernel runs on it, on the calling thread.
+void panel_gemm_small(const float* a, int64_t lda, int64_t m, const float* b, int64_t ldb, int64_t n, int64_t k,
+                      float* c, int64_t ldc, std::vector<float>& scratch, const PanelKernels* kernels = nullptr);
+
 // Float32 weights in panels.
 class PanelWeights {
  public:

@@ -122,3 +122,33 @@ TEST(PanelGemm, ThreadsSplitWithoutChangingAnyOutput) {
     EXPECT_EQ(one, two) << "m=" << m << " n=" << n << " k=" << k;
   }
 }
+
+// Products with B computed at run time, packed per call (attention's
+// per-head products): every kernel set against double precision, B with a
+// row stride wider than n, tails inside a panel and past one.
+TEST(PanelGemm, SmallProductsMatchDoublePrecision) {
+  std::mt19937 rng(43);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> scratch;
+  for (const PanelKernels& set : available_panel_kernels())
+    for (int64_t m : {1, 4, 7, 13})
+      for (int64_t n : {1, 4, 31, 33, 64})
+        for (int64_t k : {0, 1, 4, 64}) {
+          const int64_t lda = k + 1, ldb = n + 2, ldc = n + 3;
+          std::vector<float> a(static_cast<size_t>(m * lda)), b(static_cast<size_t>(std::max<int64_t>(k, 1) * ldb));
+          for (float& x : a) x = dist(rng);
+          for (float& x : b) x = dist(rng);
+          std::vector<float> c(static_cast<size_t>(m * ldc), -7.0f);
+          panel_gemm_small(a.data(), lda, m, b.data(), ldb, n, k, c.data(), ldc, scratch, &set);
+          const std::string params = std::string(set.isa) + " m=" + std::to_string(m) + " n=" + std::to_string(n) +
+                                     " k=" + std::to_string(k);
+          for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              double want = 0;
+              for (int64_t p = 0; p < k; ++p) want += static_cast<double>(a[i * lda + p]) * b[p * ldb + j];
+              ASSERT_NEAR(c[i * ldc + j], want, 1e-5 * (1 + k)) << params << " row " << i << " col " << j;
+            }
+            for (int64_t j = n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], -7.0f) << params << " wrote past the columns";
+          }
+        }
+}
