@@ -169,8 +169,9 @@ TEST(Kernels, PackedGemmEpilogueMatchesReference) {
 }
 
 // Transpose keeping the last axis and Slice with step 1 on it copy whole
-// rows; checked element by element against indices computed here, on 1 and
-// 2 threads, with shapes large enough to split.
+// rows, Transpose [1, 2, 0] contiguous runs along another axis; checked
+// element by element against indices computed here, on 1 and 2 threads,
+// with shapes large enough to split.
 TEST(Kernels, RowCopiesMatchIndexArithmetic) {
   std::mt19937 rng(37);
   OnnxBuilder b;
@@ -179,6 +180,8 @@ TEST(Kernels, RowCopiesMatchIndexArithmetic) {
   b.initializer("ends", Tensor::from_vector<int64_t>({2}, {-1, -3}));
   b.initializer("axes", Tensor::from_vector<int64_t>({2}, {1, 2}));
   set_ints(b.node("Transpose", {"x"}, {"t"}), "perm", {1, 0, 2});
+  set_ints(b.node("Transpose", {"x"}, {"u"}), "perm", {1, 2, 0});  // runs along the middle axis
+  b.output("u");
   b.node("Slice", {"x", "starts", "ends", "axes"}, {"s"});
   auto model = Model::load_bytes(b.bytes());
   for (const Shape& shape : {Shape{3, 5, 9}, Shape{4, 64, 512}, Shape{7, 300, 41}})
@@ -198,6 +201,12 @@ TEST(Kernels, RowCopiesMatchIndexArithmetic) {
         for (int64_t j = 0; j < d0; ++j)
           for (int64_t k = 0; k < d2; ++k)
             ASSERT_EQ(t.data<float>()[(i * d0 + j) * d2 + k], px[(j * d1 + i) * d2 + k]) << i << "," << j << "," << k;
+      const Tensor& u = out.at("u");
+      ASSERT_EQ(u.shape(), (Shape{d1, d2, d0}));
+      for (int64_t i = 0; i < d1; ++i)
+        for (int64_t j = 0; j < d2; ++j)
+          for (int64_t k = 0; k < d0; ++k)
+            ASSERT_EQ(u.data<float>()[(i * d2 + j) * d0 + k], px[(k * d1 + i) * d2 + j]) << i << "," << j << "," << k;
       const Tensor& s = out.at("s");
       const int64_t s1 = d1 - 2, s2 = d2 - 5;
       ASSERT_EQ(s.shape(), (Shape{d0, s1, s2}));
