@@ -12,6 +12,10 @@
 
 #include "isa.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace storefuse::infer {
 
 namespace {
@@ -33,6 +37,7 @@ constexpr int64_t kKBlock = 256;
 constexpr int64_t kABlockFloats = 64 * 1024;
 // Below this many multiply-adds a split across threads costs more than it saves.
 constexpr int64_t kMinParallelWork = 1 << 17;
+constexpr size_t kHugePage = 2 << 20;
 
 }  // namespace
 
@@ -50,9 +55,16 @@ std::vector<PanelKernels> available_panel_kernels() {
 
 PanelWeights::PanelWeights(const float* w, int64_t n, int64_t k, bool nk) : n_(n), k_(k) {
   const size_t count = static_cast<size_t>(panels() * k * kPanelWidth);
-  const size_t bytes = std::max<size_t>((count * sizeof(float) + 63) / 64 * 64, 64);
-  void* raw = std::aligned_alloc(64, bytes);
+  // Matrices of 2 MB or more go on 2 MB pages where the kernel has them
+  // (transparent huge pages): a batch-1 run streams every weight once, and
+  // 4 KB pages would cost a TLB miss every 4 KB.
+  const size_t page = count * sizeof(float) >= kHugePage ? kHugePage : 64;
+  const size_t bytes = std::max<size_t>((count * sizeof(float) + page - 1) / page * page, 64);
+  void* raw = std::aligned_alloc(page, bytes);
   if (!raw) throw std::bad_alloc();
+#if defined(__linux__)
+  if (page == kHugePage) madvise(raw, bytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
+#endif
   data_ = std::shared_ptr<float>(static_cast<float*>(raw), [](float* p) { std::free(p); });
   for (int64_t p = 0; p < panels(); ++p) {
     float* dst = data_.get() + p * k * kPanelWidth;
