@@ -14,7 +14,10 @@ constexpr int64_t kSmallProduct = 1 << 15;
 
 }  // namespace
 
-MatMul::MatMul(const Node& node) : weights_(PackedWeights::for_input(node, 1, false)) {}
+MatMul::MatMul(const Node& node) : weights_(PackedWeights::for_input(node, 1, false)) {
+  if (node.inputs.size() > (node.fused_bias ? 3u : 2u))
+    throw node.error(ErrorKind::Model, "MatMul takes 2 inputs, got " + std::to_string(node.inputs.size()));
+}
 
 std::vector<size_t> MatMul::packed_inputs() const {
   return weights_.defined() ? std::vector<size_t>{1} : std::vector<size_t>{};

@@ -39,6 +39,7 @@ std::vector<Node> fuse_activations(std::vector<Node> nodes, const std::vector<Va
     const Tensor* bias = float_initializer(initializers, bias_name, 1);
     if (!bias || bias->dim(0) != w->dim(1)) continue;
     node.inputs.push_back(bias_name);
+    node.fused_bias = true;
     node.outputs[0] = add.outputs[0];
     removed[it->second[0]] = true;
   }

@@ -1,5 +1,6 @@
 // Fast kernels against the reference kernels over shape sweeps, fixed seed.
 #include "kernel_check.h"
+#include "storefuse/core/error.h"
 
 using namespace storefuse::infer;
 using namespace storefuse::infer::testing;
@@ -250,6 +251,12 @@ TEST(Kernels, MatMulAddBiasFusion) {
         for (int threads : {1, 2})
           expect_fast_matches_reference(b, inputs, params + " threads=" + std::to_string(threads), threads);
       }
+  // A third input in the file is an error, never taken for a bias.
+  OnnxBuilder bad;
+  bad.input("a", DType::Float32, {2, 3}).output("y");
+  bad.initializer("w", random_tensor({3, 4}, rng)).initializer("c", random_tensor({4}, rng));
+  bad.node("MatMul", {"a", "w", "c"}, {"y"});
+  EXPECT_THROW(Model::load_bytes(bad.bytes()), storefuse::Error);
 }
 
 TEST(Kernels, CastSaturatesOutOfRangeFloats) {
