@@ -33,8 +33,8 @@ PanelKernels at(IsaLevel level) {
 // panel: a block of one panel (256 x 32 floats, 32 KB) then stays in L1
 // while every tile of rows runs over it.
 constexpr int64_t kKBlock = 256;
-// Floats of A per block of rows.
-constexpr int64_t kABlockFloats = 64 * 1024;
+// Floats of A per block of rows (640 KB: 64 rows of K = 2048 stay in L2).
+constexpr int64_t kABlockFloats = 160 * 1024;
 // Below this many multiply-adds a split across threads costs more than it saves.
 constexpr int64_t kMinParallelWork = 1 << 17;
 constexpr size_t kHugePage = 2 << 20;
@@ -124,40 +124,41 @@ void PanelWeights::multiply_block(const PanelKernels& kernels, const float* a, i
     const int64_t blocks = (k_ + kKBlock - 1) / kKBlock;
     kc = ((k_ + blocks - 1) / blocks + 7) / 8 * 8;
   }
-  // Rows in blocks whose part of A (rows x K block) stays in L2 while the
+  // Rows in blocks whose part of A (rows x all of K) stays in L2 while the
   // thread's panels go past.
-  const int64_t mc = std::max(rows, kABlockFloats / kc / rows * rows);
-  int64_t k0 = 0;
-  do {
-    const int64_t kb = std::min(kc, k_ - k0);
-    GemmEpilogue step = e;
-    if (k0 > 0) step.beta = 1.0f;  // adds to the blocks before
-    if (k0 + kb < k_) {
-      step.bias = nullptr;
-      step.relu = false;
-    }
-    for (int64_t r0 = i0; r0 < i1; r0 += mc) {
-      const int64_t r1 = std::min(i1, r0 + mc);
-      for (int64_t p = p0; p < p1; ++p) {
-        GemmEpilogue at_panel = step;
-        if (step.bias) at_panel.bias = step.bias + p * kPanelWidth;
-        // With several register tiles per block, the first one prefetches
-        // the block that comes next: the next panel, or the first panel's
-        // next K block.
+  const int64_t mc = std::max(rows, kABlockFloats / std::max<int64_t>(k_, 1) / rows * rows);
+  for (int64_t r0 = i0; r0 < i1; r0 += mc) {
+    const int64_t r1 = std::min(i1, r0 + mc);
+    // Each panel from its first K block to its last: the weights stream
+    // through memory in order.
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t k0 = 0;
+      do {
+        const int64_t kb = std::min(kc, k_ - k0);
+        GemmEpilogue step = e;
+        if (k0 > 0) step.beta = 1.0f;  // adds to the blocks before
+        if (k0 + kb < k_) {
+          step.bias = nullptr;
+          step.relu = false;
+        }
+        if (step.bias) step.bias += p * kPanelWidth;
+        // With several register tiles per block, they prefetch the block
+        // that comes next: this panel's next K block, or the next panel's
+        // first.
         const float* next = nullptr;
         if (r1 - r0 > rows) {
-          if (p + 1 < p1) {
-            next = panel(p + 1) + k0 * kPanelWidth;
-          } else if (r1 == i1 && k0 + kb < k_) {
-            next = panel(p0) + (k0 + kb) * kPanelWidth;
+          if (k0 + kb < k_) {
+            next = panel(p) + (k0 + kb) * kPanelWidth;
+          } else if (p + 1 < p1) {
+            next = panel(p + 1);
           }
         }
         kernels.f32(a + r0 * lda + k0, lda, r1 - r0, panel(p) + k0 * kPanelWidth, kb, c + r0 * ldc + p * kPanelWidth,
-                    ldc, std::min(kPanelWidth, n_ - p * kPanelWidth), at_panel, next);
-      }
+                    ldc, std::min(kPanelWidth, n_ - p * kPanelWidth), step, next);
+        k0 += kb;
+      } while (k0 < k_);
     }
-    k0 += kb;
-  } while (k0 < k_);
+  }
 }
 
 void PanelWeights::multiply(const float* a, int64_t lda, int64_t m, float* c, int64_t ldc, const GemmEpilogue& e,
