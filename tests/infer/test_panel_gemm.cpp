@@ -107,7 +107,8 @@ TEST(PanelGemm, EveryKernelSetMatchesDoublePrecision) {
 TEST(PanelGemm, ThreadsSplitWithoutChangingAnyOutput) {
   std::mt19937 rng(29);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (const auto& [m, n, k] : std::vector<std::array<int64_t, 3>>{{64, 512, 300}, {200, 20, 700}, {3, 1000, 800}}) {
+  for (const auto& shape : std::vector<std::array<int64_t, 3>>{{64, 512, 300}, {200, 20, 700}, {3, 1000, 800}}) {
+    const int64_t m = shape[0], n = shape[1], k = shape[2];  // (lambdas cannot capture bindings in C++17)
     std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(m * k)), bias(n);
     for (float& x : w) x = dist(rng);
     for (float& x : a) x = dist(rng);
