@@ -37,24 +37,34 @@ void Gemm::run(OpContext& ctx) const {
     throw ctx.node.error(ErrorKind::Data, "inner dimensions differ: A is " + to_string(a.shape()) + ", B is " +
                                               (b ? to_string(b->shape()) : to_string(Shape{n, kb}) + " (N, K)"));
   Tensor& y = ctx.output(0, DType::Float32, {m, n});
-  float beta = 0;
+  float* out = y.data<float>();
+  GemmEpilogue epilogue;
+  epilogue.alpha = alpha_;
   if (ctx.has_input(2) && beta_ != 0) {
     const Tensor& c = ctx.input(2);
     if (c.dtype() != DType::Float32) throw unsupported_dtype(ctx.node, c.dtype());
     if (broadcast_shape(c.shape(), y.shape(), ctx.node) != y.shape())
       throw ctx.node.error(ErrorKind::Data, "C of shape " + to_string(c.shape()) + " does not broadcast to " +
                                                 to_string(y.shape()));
-    copy_strided(c, y, broadcast_strides(c.shape(), y.shape()));
-    beta = beta_;
+    // A bias row ([N] or [1, N]) with packed weights is added in the
+    // kernel's epilogue; any other C is copied into Y first and scaled by beta.
+    const bool bias_row = !c.shape().empty() && c.shape().back() == n && c.numel() == n;
+    if (!b && !ctx.reference() && bias_row) {
+      epilogue.bias = c.data<float>();
+      epilogue.bias_scale = beta_;
+    } else {
+      copy_strided(c, y, broadcast_strides(c.shape(), y.shape()));
+      epilogue.beta = beta_;
+    }
   }
-  float* out = y.data<float>();
   if (b) {
-    sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b->data<float>(), beta,
-          out);
+    sgemm(ctx.reference(), dense_gemm(trans_a_, trans_b_, m, n, k), alpha_, a.data<float>(), b->data<float>(),
+          epilogue.beta, out);
   } else {
-    weights_.multiply(a.data<float>(), trans_a_, a.dim(1), m, alpha_, beta, out, n, ctx.reference());
+    epilogue.relu = relu_ && !ctx.reference();
+    weights_.multiply(a.data<float>(), trans_a_, a.dim(1), m, out, n, epilogue, ctx.reference());
   }
-  if (relu_) {
+  if (relu_ && (b || ctx.reference())) {
     for (int64_t i = 0; i < m * n; ++i) out[i] = out[i] > 0 ? out[i] : 0.0f;
   }
 }

@@ -6,7 +6,18 @@
 
 namespace storefuse::infer {
 
-MatMul::MatMul(const Node& node) : weights_(PackedWeights::for_input(node, 1, false)) {}
+namespace {
+
+// Multiply-adds up to which a product of the batched path runs
+// panel_gemm_small rather than BLAS.
+constexpr int64_t kSmallProduct = 1 << 15;
+
+}  // namespace
+
+MatMul::MatMul(const Node& node) : weights_(PackedWeights::for_input(node, 1, false)) {
+  if (node.inputs.size() > (node.fused_bias ? 3u : 2u))
+    throw node.error(ErrorKind::Model, "MatMul takes 2 inputs, got " + std::to_string(node.inputs.size()));
+}
 
 std::vector<size_t> MatMul::packed_inputs() const {
   return weights_.defined() ? std::vector<size_t>{1} : std::vector<size_t>{};
@@ -37,15 +48,36 @@ void MatMul::run(OpContext& ctx) const {
   Tensor& out = ctx.output(0, DType::Float32, shape);
   const float* pa = a.data<float>();
   float* pc = out.data<float>();
+  // A bias the optimiser fused in (MatMul -> Add of a [N] constant).
+  const float* bias = nullptr;
+  if (ctx.has_input(2)) {
+    const Tensor& t = ctx.input(2);
+    if (t.dtype() != DType::Float32 || t.rank() != 1 || t.dim(0) != n)
+      throw ctx.node.error(ErrorKind::Data, "fused bias of shape " + to_string(t.shape()) + " for " +
+                                                std::to_string(n) + " columns");
+    bias = t.data<float>();
+  }
+  auto add_bias = [&] {
+    if (!bias) return;
+    const int64_t rows = n ? out.numel() / n : 0;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < n; ++j) pc[i * n + j] += bias[j];
+  };
 
   // A shared 2-D right operand: fold A's batch into rows, one GEMM.
   if (numel(batch_b) == 1 && batch_a == batch) {
     const int64_t rows = numel(batch) * m;
     if (b) {
       sgemm(ctx.reference(), dense_gemm(false, false, rows, n, k), 1.0f, pa, b->data<float>(), 0.0f, pc);
+    } else if (!ctx.reference()) {
+      GemmEpilogue epilogue;
+      epilogue.bias = bias;
+      weights_.multiply(pa, false, k, rows, pc, n, epilogue, false);
+      return;
     } else {
-      weights_.multiply(pa, false, k, rows, 1.0f, 0.0f, pc, n, ctx.reference());
+      weights_.multiply(pa, false, k, rows, pc, n, GemmEpilogue{}, true);
     }
+    add_bias();
     return;
   }
   // Many small products (attention heads): the batch is split across threads.
@@ -56,10 +88,23 @@ void MatMul::run(OpContext& ctx) const {
   for_each_broadcast<2>(batch, strides, [&](int64_t i, const std::array<int64_t, 2>& off) { offsets[i] = off; });
   const GemmShape g = dense_gemm(false, false, m, n, k);
   const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(m * n * k, 1));
+  // Small products (attention over a few tokens: 4 x 64 x 4 per head) would
+  // spend their time in BLAS call overhead; they run the panel kernel on B
+  // packed per product.
+  const bool small = !ctx.reference() && m * n * k <= kSmallProduct;
   parallel_range(static_cast<int64_t>(offsets.size()), grain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i)
-      sgemm(ctx.reference(), g, 1.0f, pa + offsets[i][0] * m * k, pb + offsets[i][1] * k * n, 0.0f, pc + i * m * n);
+    thread_local std::vector<float> scratch;
+    for (int64_t i = begin; i < end; ++i) {
+      const float* ai = pa + offsets[i][0] * m * k;
+      const float* bi = pb + offsets[i][1] * k * n;
+      if (small) {
+        panel_gemm_small(ai, k, m, bi, n, n, k, pc + i * m * n, n, scratch);
+      } else {
+        sgemm(ctx.reference(), g, 1.0f, ai, bi, 0.0f, pc + i * m * n);
+      }
+    }
   });
+  add_bias();
 }
 
 }  // namespace storefuse::infer

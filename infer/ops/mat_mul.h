@@ -7,7 +7,8 @@ namespace storefuse::infer {
 
 // numpy matmul: 1-D operands are promoted, batch dimensions broadcast.
 // A constant 2-D B (weights) is packed once at load (PackedWeights) and never
-// read again.
+// read again. A third input is a bias [N] the optimiser fused in (MatMul ->
+// Add), added in the GEMM's epilogue.
 class MatMul final : public Op {
  public:
   explicit MatMul(const Node& node);

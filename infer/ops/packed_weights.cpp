@@ -37,7 +37,10 @@ constexpr int64_t kDotChunk = 64;
 PackedWeights PackedWeights::from_float(const Tensor& b, bool nk) {
   PackedWeights p;
   if (b.dtype() != DType::Float32 || b.rank() != 2) return p;
-  p.w_ = nk ? b : transposed(b);
+  p.n_ = nk ? b.dim(0) : b.dim(1);
+  p.k_ = nk ? b.dim(1) : b.dim(0);
+  p.panels_ = PanelWeights(b.data<float>(), p.n_, p.k_, nk);
+  p.defined_ = true;
   return p;
 }
 
@@ -49,6 +52,9 @@ PackedWeights PackedWeights::from_stored(const StoredWeights& stored, bool nk) {
   const bool as_stored = nk != stored.transposed;
   if (v.dtype() == DType::Float16 && !stored.scale.defined()) {
     p.w_ = as_stored ? v : transposed(v);
+    p.n_ = p.w_.dim(0);
+    p.k_ = p.w_.dim(1);
+    p.defined_ = true;
     return p;
   }
   if (v.dtype() != DType::Int8 || !stored.scale.defined() || stored.scale.dtype() != DType::Float32) return p;
@@ -69,6 +75,9 @@ PackedWeights PackedWeights::from_stored(const StoredWeights& stored, bool nk) {
     }
   }
   p.w_ = as_stored ? v : transposed(v);
+  p.n_ = p.w_.dim(0);
+  p.k_ = p.w_.dim(1);
+  p.defined_ = true;
   return p;
 }
 
@@ -83,11 +92,12 @@ PackedWeights PackedWeights::for_input(const Node& node, size_t i, bool nk) {
 
 void PackedWeights::widen(int64_t begin, int64_t end, float* out) const {
   const int64_t k = this->k();
+  if (!w_.defined()) {
+    panels_.unpack(begin, end, out);
+    return;
+  }
   for (int64_t r = begin; r < end; ++r, out += k) {
     switch (w_.dtype()) {
-      case DType::Float32:
-        std::copy_n(w_.data<float>() + r * k, k, out);
-        break;
       case DType::Float16: {
         const Float16* w = w_.data<Float16>() + r * k;
         for (int64_t p = 0; p < k; ++p) out[p] = to_float(w[p]);
@@ -112,13 +122,11 @@ void PackedWeights::dot_rows(const float* a, int64_t lda, int64_t m, int64_t beg
   float dots[kDotRows * kDotChunk];
   for (int64_t j = begin; j < end; j += kDotChunk) {
     const int64_t len = std::min(kDotChunk, end - j);
-    switch (w_.dtype()) {
-      case DType::Float32: kernels.f32(w_.data<float>() + j * k, k, len, k, a, lda, m, dots, kDotChunk); break;
-      case DType::Float16:
-        kernels.f16(reinterpret_cast<const uint16_t*>(w_.data<Float16>()) + j * k, k, len, k, a, lda, m, dots,
-                    kDotChunk);
-        break;
-      default: kernels.i8(w_.data<int8_t>() + j * k, k, len, k, a, lda, m, dots, kDotChunk);
+    if (w_.dtype() == DType::Float16) {
+      kernels.f16(reinterpret_cast<const uint16_t*>(w_.data<Float16>()) + j * k, k, len, k, a, lda, m, dots,
+                  kDotChunk);
+    } else {
+      kernels.i8(w_.data<int8_t>() + j * k, k, len, k, a, lda, m, dots, kDotChunk);
     }
     for (int64_t r = 0; r < m; ++r) {
       float* out = c + r * ldc + j;
@@ -131,50 +139,70 @@ void PackedWeights::dot_rows(const float* a, int64_t lda, int64_t m, int64_t beg
   }
 }
 
-void PackedWeights::multiply(const float* a, bool trans_a, int64_t lda, int64_t m, float alpha, float beta,
-                             float* c, int64_t ldc, bool reference) const {
+namespace {
+
+// The part of the epilogue that follows alpha and beta: bias, then Relu.
+void finish(float* c, int64_t ldc, int64_t m, int64_t n, const GemmEpilogue& e) {
+  if (!e.bias && !e.relu) return;
+  for (int64_t i = 0; i < m; ++i) {
+    float* row = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) {
+      float y = row[j] + (e.bias ? e.bias_scale * e.bias[j] : 0.0f);
+      row[j] = e.relu && !(y > 0) ? 0.0f : y;
+    }
+  }
+}
+
+}  // namespace
+
+void PackedWeights::multiply(const float* a, bool trans_a, int64_t lda, int64_t m, float* c, int64_t ldc,
+                             const GemmEpilogue& e, bool reference) const {
   const int64_t n = this->n(), k = this->k();
   if (m == 0 || n == 0) return;
+  const float alpha = e.alpha, beta = e.beta;
   if (reference) {
     std::vector<float> w(static_cast<size_t>(n * k));
     widen(0, n, w.data());
     sgemm_reference({trans_a, true, m, n, k, lda, k, ldc}, alpha, a, w.data(), beta, c);
+    finish(c, ldc, m, n, e);
+    return;
+  }
+  std::vector<float> rows;  // A made row-major when stored transposed
+  if (trans_a) {
+    rows.resize(static_cast<size_t>(m * k));
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t p = 0; p < k; ++p) rows[i * k + p] = a[p * lda + i];
+    a = rows.data();
+    lda = k;
+  }
+  if (!w_.defined()) {
+    panels_.multiply(a, lda, m, c, ldc, e);
     return;
   }
   const int threads = tbb::this_task_arena::max_concurrency();
   if (m <= kDotRows) {
-    std::vector<float> rows;  // A made row-major when stored transposed
-    if (trans_a) {
-      rows.resize(static_cast<size_t>(m * k));
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t p = 0; p < k; ++p) rows[i * k + p] = a[p * lda + i];
-      a = rows.data();
-      lda = k;
-    }
     if (threads <= 1 || m * n * k < kMinParallelWork) {
       dot_rows(a, lda, m, 0, n, alpha, beta, c, ldc);
-      return;
+    } else {
+      // Each thread reads its own share of W's rows.
+      const int64_t grain = ((n + threads - 1) / threads + 15) / 16 * 16;
+      tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, grain), [&](const tbb::blocked_range<int64_t>& r) {
+        dot_rows(a, lda, m, r.begin(), r.end(), alpha, beta, c, ldc);
+      });
     }
-    // Each thread reads its own share of W's rows.
-    const int64_t grain = ((n + threads - 1) / threads + 15) / 16 * 16;
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, grain), [&](const tbb::blocked_range<int64_t>& r) {
-      dot_rows(a, lda, m, r.begin(), r.end(), alpha, beta, c, ldc);
-    });
-    return;
-  }
-  if (w_.dtype() == DType::Float32) {
-    sgemm_fast({trans_a, true, m, n, k, lda, k, ldc}, alpha, a, w_.data<float>(), beta, c);
+    finish(c, ldc, m, n, e);
     return;
   }
   // Reduced precision at many rows: widen a block of W at a time for sgemm.
-  const int64_t block = std::max<int64_t>(16, kWidenBlockBytes / (k * 4));
+  const int64_t block = std::max<int64_t>(16, kWidenBlockBytes / (std::max<int64_t>(k, 1) * 4));
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, block), [&](const tbb::blocked_range<int64_t>& r) {
     thread_local std::vector<float> wide;
     wide.resize(static_cast<size_t>(r.size() * k));
     widen(r.begin(), r.end(), wide.data());
-    sgemm_serial({trans_a, true, m, static_cast<int64_t>(r.size()), k, lda, k, ldc}, alpha, a, wide.data(), beta,
+    sgemm_serial({false, true, m, static_cast<int64_t>(r.size()), k, lda, k, ldc}, alpha, a, wide.data(), beta,
                  c + r.begin());
   });
+  finish(c, ldc, m, n, e);
 }
 
 }  // namespace storefuse::infer

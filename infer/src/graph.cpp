@@ -140,7 +140,7 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
     run_folded(*g, d.node, *d.op, d.inputs, {s});
   };
 
-  for (Node& node : fuse_activations(live_nodes(std::move(def.nodes), def.outputs), def.outputs)) {
+  for (Node& node : fuse_activations(live_nodes(std::move(def.nodes), def.outputs), def.outputs, def.initializers)) {
     Model::Graph::Step step;
     bool known = true;
     for (const std::string& in : node.inputs) {

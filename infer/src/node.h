@@ -48,6 +48,9 @@ struct Node {
   // An activation the optimiser folded into this node ("Relu"), applied by
   // the kernel to output 0; empty when none.
   std::string fused_activation;
+  // MatMul only: the optimiser appended a following Add's [N] bias as
+  // input 2 (a MatMul read from a file has two inputs).
+  bool fused_bias = false;
   // Per input: its value when known at load time (an initializer or a folded
   // constant), else undefined. Lets kernels prepack weights.
   std::vector<Tensor> constants;

@@ -1,0 +1,196 @@
+#include "panel_gemm.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "isa.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace storefuse::infer {
+
+namespace {
+
+PanelKernels at(IsaLevel level) {
+#if defined(STOREFUSE_INFER_X86_KERNELS)
+  if (level == IsaLevel::Avx512) return panel_kernels_avx512();
+  if (level == IsaLevel::Avx2) return panel_kernels_avx2();
+#endif
+  (void)level;
+  return panel_kernels_portable();
+}
+
+// K is blocked to about this many rows when several register tiles share a
+// panel: a block of one panel (256 x 32 floats, 32 KB) then stays in L1
+// while every tile of rows runs over it.
+constexpr int64_t kKBlock = 256;
+// Floats of A per block of rows (640 KB: 64 rows of K = 2048 stay in L2).
+constexpr int64_t kABlockFloats = 160 * 1024;
+// Below this many multiply-adds a split across threads costs more than it saves.
+constexpr int64_t kMinParallelWork = 1 << 17;
+constexpr size_t kHugePage = 2 << 20;
+
+}  // namespace
+
+const PanelKernels& panel_kernels() {
+  static const PanelKernels kernels = at(chosen_isa_level());
+  return kernels;
+}
+
+std::vector<PanelKernels> available_panel_kernels() {
+  std::vector<PanelKernels> all;
+  for (int level = 0; level <= static_cast<int>(cpu_isa_level()); ++level)
+    all.push_back(at(static_cast<IsaLevel>(level)));
+  return all;
+}
+
+PanelWeights::PanelWeights(const float* w, int64_t n, int64_t k, bool nk) : n_(n), k_(k) {
+  const size_t count = static_cast<size_t>(panels() * k * kPanelWidth);
+  // Matrices of 2 MB or more go on 2 MB pages where the kernel has them
+  // (transparent huge pages): far fewer page faults while packing (the seed
+  // network loads in 20 ms instead of 28), and fewer TLB misses when a
+  // batch-1 run streams every weight once.
+  const size_t page = count * sizeof(float) >= kHugePage ? kHugePage : 64;
+  const size_t bytes = std::max<size_t>((count * sizeof(float) + page - 1) / page * page, 64);
+  void* raw = std::aligned_alloc(page, bytes);
+  if (!raw) throw std::bad_alloc();
+#if defined(__linux__)
+  if (page == kHugePage) madvise(raw, bytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
+#endif
+  data_ = std::shared_ptr<float>(static_cast<float*>(raw), [](float* p) { std::free(p); });
+  for (int64_t p = 0; p < panels(); ++p) {
+    float* dst = data_.get() + p * k * kPanelWidth;
+    const int64_t cols = std::min(kPanelWidth, n - p * kPanelWidth);
+    if (cols < kPanelWidth) std::fill_n(dst, k * kPanelWidth, 0.0f);
+    if (nk) {
+      // Rows of W become columns of the panel, 16 k at a time (a cache line
+      // of each row), so that the block written stays in L1.
+      for (int64_t k0 = 0; k0 < k; k0 += 16) {
+        const int64_t k1 = std::min(k, k0 + 16);
+        for (int64_t j = 0; j < cols; ++j) {
+          const float* src = w + (p * kPanelWidth + j) * k;
+          for (int64_t q = k0; q < k1; ++q) dst[q * kPanelWidth + j] = src[q];
+        }
+      }
+    } else {
+      for (int64_t q = 0; q < k; ++q) std::memcpy(dst + q * kPanelWidth, w + q * n + p * kPanelWidth, cols * sizeof(float));
+    }
+  }
+}
+
+void panel_gemm_small(const float* a, int64_t lda, int64_t m, const float* b, int64_t ldb, int64_t n, int64_t k,
+                      float* c, int64_t ldc, std::vector<float>& scratch, const PanelKernels* kernels) {
+  if (m == 0 || n == 0) return;
+  const PanelKernels& kern = kernels ? *kernels : panel_kernels();
+  const int64_t panels = (n + kPanelWidth - 1) / kPanelWidth;
+  // The padding of the last panel is left as found: no output reads it.
+  if (scratch.size() < static_cast<size_t>(panels * k * kPanelWidth)) scratch.resize(panels * k * kPanelWidth);
+  for (int64_t p = 0; p < panels; ++p) {
+    const int64_t j0 = p * kPanelWidth, cols = std::min(kPanelWidth, n - j0);
+    float* dst = scratch.data() + p * k * kPanelWidth;
+    for (int64_t q = 0; q < k; ++q)
+      for (int64_t j = 0; j < cols; ++j) dst[q * kPanelWidth + j] = b[q * ldb + j0 + j];
+  }
+  const GemmEpilogue e;
+  for (int64_t p = 0; p < panels; ++p) {
+    const int64_t j0 = p * kPanelWidth;
+    kern.f32(a, lda, m, scratch.data() + p * k * kPanelWidth, k, c + j0, ldc, std::min(kPanelWidth, n - j0), e,
+             nullptr);
+  }
+}
+
+void PanelWeights::unpack(int64_t begin, int64_t end, float* out) const {
+  for (int64_t r = begin; r < end; ++r, out += k_) {
+    const float* src = panel(r / kPanelWidth) + r % kPanelWidth;
+    for (int64_t q = 0; q < k_; ++q) out[q] = src[q * kPanelWidth];
+  }
+}
+
+void PanelWeights::multiply_block(const PanelKernels& kernels, const float* a, int64_t lda, int64_t i0, int64_t i1,
+                                  int64_t p0, int64_t p1, float* c, int64_t ldc, const GemmEpilogue& e) const {
+  const int64_t rows = kernels.rows, m = i1 - i0;
+  // One K block when one register tile covers the rows: each panel is then
+  // read once whatever its size.
+  int64_t kc = std::max<int64_t>(k_, 1);
+  if (m > rows && k_ > kKBlock) {
+    const int64_t blocks = (k_ + kKBlock - 1) / kKBlock;
+    kc = ((k_ + blocks - 1) / blocks + 7) / 8 * 8;
+  }
+  // Rows in blocks whose part of A (rows x all of K) stays in L2 while the
+  // thread's panels go past.
+  const int64_t mc = std::max(rows, kABlockFloats / std::max<int64_t>(k_, 1) / rows * rows);
+  for (int64_t r0 = i0; r0 < i1; r0 += mc) {
+    const int64_t r1 = std::min(i1, r0 + mc);
+    // Each panel from its first K block to its last: the weights stream
+    // through memory in order.
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t k0 = 0;
+      do {
+        const int64_t kb = std::min(kc, k_ - k0);
+        GemmEpilogue step = e;
+        if (k0 > 0) step.beta = 1.0f;  // adds to the blocks before
+        if (k0 + kb < k_) {
+          step.bias = nullptr;
+          step.relu = false;
+        }
+        if (step.bias) step.bias += p * kPanelWidth;
+        // With several register tiles per block, they prefetch the block
+        // that comes next: this panel's next K block, or the next panel's
+        // first.
+        const float* next = nullptr;
+        if (r1 - r0 > rows) {
+          if (k0 + kb < k_) {
+            next = panel(p) + (k0 + kb) * kPanelWidth;
+          } else if (p + 1 < p1) {
+            next = panel(p + 1);
+          }
+        }
+        kernels.f32(a + r0 * lda + k0, lda, r1 - r0, panel(p) + k0 * kPanelWidth, kb, c + r0 * ldc + p * kPanelWidth,
+                    ldc, std::min(kPanelWidth, n_ - p * kPanelWidth), step, next);
+        k0 += kb;
+      } while (k0 < k_);
+    }
+  }
+}
+
+void PanelWeights::multiply(const float* a, int64_t lda, int64_t m, float* c, int64_t ldc, const GemmEpilogue& e,
+                            const PanelKernels* kernels) const {
+  if (m == 0 || n_ == 0) return;
+  const PanelKernels& kern = kernels ? *kernels : panel_kernels();
+  const int64_t threads = tbb::this_task_arena::max_concurrency();
+  const int64_t count = panels();
+  if (threads <= 1 || m * n_ * k_ < kMinParallelWork) {
+    multiply_block(kern, a, lda, 0, m, 0, count, c, ldc, e);
+    return;
+  }
+  // Panels split evenly, so that each thread reads only its share of the
+  // weights; rows instead when there are fewer panels than threads.
+  const bool by_panels = count >= threads;
+  const int64_t row_tiles = (m + kern.rows - 1) / kern.rows;
+  const int64_t parts = std::min(threads, by_panels ? count : row_tiles);
+  tbb::parallel_for(
+      tbb::blocked_range<int64_t>(0, parts, 1),
+      [&](const tbb::blocked_range<int64_t>& r) {
+        for (int64_t t = r.begin(); t < r.end(); ++t) {
+          if (by_panels) {
+            multiply_block(kern, a, lda, 0, m, t * count / parts, (t + 1) * count / parts, c, ldc, e);
+          } else {
+            const int64_t i0 = std::min(m, t * row_tiles / parts * kern.rows);
+            const int64_t i1 = std::min(m, (t + 1) * row_tiles / parts * kern.rows);
+            multiply_block(kern, a, lda, i0, i1, 0, count, c, ldc, e);
+          }
+        }
+      },
+      tbb::simple_partitioner());
+}
+
+}  // namespace storefuse::infer
