@@ -207,6 +207,35 @@ TEST_F(Eval, WritesReportsWithEverySlice) {
   EXPECT_NE(md.find("Confusion matrix"), std::string::npos);
 }
 
+// A split written by `storefuse datagen` has datagen_report.json beside it;
+// the report then sets the model beside RetailSim's oracle for that split.
+TEST_F(Eval, ShowsRetailSimsOracleBesideTheModel) {
+  const fs::path split = dir_ / "oracle";
+  fs::create_directories(split);
+  fs::copy_file(dir_ / "test.h5", split / "test.h5", fs::copy_options::overwrite_existing);
+  const json oracle = {{"accuracy", 0.962}, {"dwell_mae_s", 5.18}, {"engagement_corr", 0.994}};
+  write_json_atomic(split / "datagen_report.json",
+                    {{"accuracy_ceiling", 0.97}, {"test", {{"rows", 256}, {"oracle", oracle}}}});
+  auto result = evaluate_run(request(split / "test.h5", "oracle_report"));
+  json j = read_json(result.json_file);
+  ASSERT_TRUE(j.contains("retailsim_oracle"));
+  EXPECT_DOUBLE_EQ(j["retailsim_oracle"]["accuracy"].get<double>(), 0.962);
+  EXPECT_DOUBLE_EQ(j["retailsim_oracle"]["accuracy_ceiling"].get<double>(), 0.97);
+  EXPECT_DOUBLE_EQ(j["retailsim_oracle"]["dwell_mae_s"].get<double>(), 5.18);
+  EXPECT_DOUBLE_EQ(j["retailsim_oracle"]["engagement_pearson"].get<double>(), 0.994);
+  const std::string md = read_file(result.markdown_file);
+  EXPECT_NE(md.find("## Beside RetailSim's oracle"), std::string::npos);
+  EXPECT_NE(md.find("| dwell MAE (s) | "), std::string::npos);
+
+  // A report of another size (say, a subset of the split) is not this data's oracle.
+  write_json_atomic(split / "datagen_report.json",
+                    {{"accuracy_ceiling", 0.97}, {"test", {{"rows", 2000}, {"oracle", oracle}}}});
+  EXPECT_FALSE(read_json(evaluate_run(request(split / "test.h5", "oracle_other")).json_file)
+                   .contains("retailsim_oracle"));
+  // Without a report, none (the data of the other tests).
+  EXPECT_FALSE(read_json(evaluate_run(request(dir_ / "test.h5", "no_oracle")).json_file).contains("retailsim_oracle"));
+}
+
 TEST_F(Eval, RefusesADatasetWithAnotherFeatureSpec) {
   auto spec = synthetic::tiny_spec();
   spec.modalities[1].params = {{"n_mfcc", 13}};

@@ -7,6 +7,7 @@
 
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/json.h"
 #include "storefuse/core/progress.h"
 #include "storefuse/datasets/loader.h"
 #include "storefuse/train/batch_tensors.h"
@@ -110,6 +111,38 @@ Predictions predict(FusionModelImpl& model, std::shared_ptr<const datasets::Data
   return p;
 }
 
+// RetailSim's oracle for this split, when the dataset is a split that
+// `storefuse datagen` wrote (its datagen_report.json beside it, keyed by the
+// file's stem) and every row of it was evaluated; null otherwise.
+json retailsim_oracle(const fs::path& data, int64_t rows) {
+  const fs::path file = data.parent_path() / "datagen_report.json";
+  if (!fs::is_regular_file(file)) return nullptr;
+  const json report = json::parse(read_file(file), nullptr, false);
+  const std::string split = data.stem().string();
+  if (report.is_discarded() || !report.contains(split) || !report[split].contains("oracle") ||
+      report[split].value("rows", int64_t{-1}) != rows) {
+    return nullptr;
+  }
+  const json& o = report[split]["oracle"];
+  return {{"accuracy", o.value("accuracy", 0.0)},
+          {"accuracy_ceiling", report.value("accuracy_ceiling", 0.0)},
+          {"dwell_mae_s", o.value("dwell_mae_s", 0.0)},
+          {"engagement_pearson", o.value("engagement_corr", 0.0)}};
+}
+
+std::string oracle_markdown(const metrics::Report& r, const json& oracle) {
+  std::ostringstream md;
+  md << "\n## Beside RetailSim's oracle\n\nThe oracle sees the hidden variables (true behaviour, "
+        "noise-free dwell and engagement); the ceiling is 1 - label noise.\n\n"
+     << "| metric | model | oracle | ceiling |\n|---|---|---|---|\n"
+     << "| behaviour accuracy | " << fmt(r.accuracy) << " | " << fmt(oracle["accuracy"].get<double>()) << " | "
+     << fmt(oracle["accuracy_ceiling"].get<double>()) << " |\n"
+     << "| dwell MAE (s) | " << fmt(r.dwell_mae_s, "%.2f") << " | " << fmt(oracle["dwell_mae_s"].get<double>(), "%.2f")
+     << " | |\n| engagement Pearson r | " << fmt(r.engagement_pearson) << " | "
+     << fmt(oracle["engagement_pearson"].get<double>()) << " | |\n";
+  return md.str();
+}
+
 EvalResult evaluate_run(const EvalRequest& request) {
   auto trained = load_trained_model(request.run_dir, request.checkpoint);
   const auto& cfg = trained.config;
@@ -158,6 +191,11 @@ EvalResult evaluate_run(const EvalRequest& request) {
      << trained.checkpoint.string() << "`\n- data: `" << request.data.string() << "`\n- modalities: "
      << modality_list(po.modalities) << "\n\n"
      << metrics::to_markdown(result.overall, result.class_names);
+  const json oracle = retailsim_oracle(request.data, reader->num_rows());
+  if (!oracle.is_null()) {
+    report["retailsim_oracle"] = oracle;
+    md << oracle_markdown(result.overall, oracle);
+  }
   for (const auto& slice : slices) {
     auto& reports = result.slices[slice] =
         metrics::evaluate_slices(p.outputs, p.targets, p.slice_keys.at(slice), mo);
