@@ -5,7 +5,7 @@
 # fusion variants), evaluation on the unseen test stores, each modality
 # removed at test time from the all-four runs, and the table.
 #
-#   bash bench/ablation/run.sh                  # everything (~1 h on 2 busy cores)
+#   bash bench/ablation/run.sh                  # everything (about 25 min on 2 idle cores)
 #   bash bench/ablation/run.sh all visual       # only these experiments, then the table
 #
 # Environment: STOREFUSE (the CLI, default build/cli/storefuse), OUT (run root,
