@@ -6,26 +6,19 @@ namespace storefuse::infer {
 
 namespace {
 
-DotKernels at(IsaLevel level) {
 #if defined(STOREFUSE_INFER_X86_KERNELS)
-  if (level == IsaLevel::Avx512) return dot_kernels_avx512();
-  if (level == IsaLevel::Avx2) return dot_kernels_avx2();
+constexpr KernelFamily<DotKernels> kFamily{dot_kernels_portable, dot_kernels_avx2, dot_kernels_avx512};
+#else
+constexpr KernelFamily<DotKernels> kFamily{dot_kernels_portable};
 #endif
-  (void)level;
-  return dot_kernels_portable();
-}
 
 }  // namespace
 
 const DotKernels& dot_kernels() {
-  static const DotKernels kernels = at(chosen_isa_level());
+  static const DotKernels kernels = kFamily.at(chosen_isa_level());
   return kernels;
 }
 
-std::vector<DotKernels> available_dot_kernels() {
-  std::vector<DotKernels> all;
-  for (int level = 0; level <= static_cast<int>(cpu_isa_level()); ++level) all.push_back(at(static_cast<IsaLevel>(level)));
-  return all;
-}
+std::vector<DotKernels> available_dot_kernels() { return kFamily.available(); }
 
 }  // namespace storefuse::infer

@@ -20,14 +20,11 @@ namespace storefuse::infer {
 
 namespace {
 
-PanelKernels at(IsaLevel level) {
 #if defined(STOREFUSE_INFER_X86_KERNELS)
-  if (level == IsaLevel::Avx512) return panel_kernels_avx512();
-  if (level == IsaLevel::Avx2) return panel_kernels_avx2();
+constexpr KernelFamily<PanelKernels> kFamily{panel_kernels_portable, panel_kernels_avx2, panel_kernels_avx512};
+#else
+constexpr KernelFamily<PanelKernels> kFamily{panel_kernels_portable};
 #endif
-  (void)level;
-  return panel_kernels_portable();
-}
 
 // K is blocked to about this many rows when several register tiles share a
 // panel: a block of one panel (256 x 32 floats, 32 KB) then stays in L1
@@ -42,16 +39,11 @@ constexpr size_t kHugePage = 2 << 20;
 }  // namespace
 
 const PanelKernels& panel_kernels() {
-  static const PanelKernels kernels = at(chosen_isa_level());
+  static const PanelKernels kernels = kFamily.at(chosen_isa_level());
   return kernels;
 }
 
-std::vector<PanelKernels> available_panel_kernels() {
-  std::vector<PanelKernels> all;
-  for (int level = 0; level <= static_cast<int>(cpu_isa_level()); ++level)
-    all.push_back(at(static_cast<IsaLevel>(level)));
-  return all;
-}
+std::vector<PanelKernels> available_panel_kernels() { return kFamily.available(); }
 
 PanelWeights::PanelWeights(const float* w, int64_t n, int64_t k, bool nk) : n_(n), k_(k) {
   const size_t count = static_cast<size_t>(panels() * k * kPanelWidth);

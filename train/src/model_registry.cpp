@@ -37,8 +37,7 @@ DwellScale FusionModelImpl::dwell_scale() const {
 ModelOutput FusionModelImpl::finish(torch::Tensor behavior_logits, torch::Tensor dwell_norm,
                                     torch::Tensor engagement_logit, torch::Tensor tokens) const {
   ModelOutput out;
-  out.dwell_s = dwell_norm * dwell_std_s_ + dwell_mean_s_;
-  if (dwell_log_.item<double>() != 0.0) out.dwell_s = torch::expm1(out.dwell_s);
+  out.dwell_s = dwell_scale().seconds(dwell_norm);
   out.engagement = torch::sigmoid(engagement_logit);
   out.behavior_logits = std::move(behavior_logits);
   out.dwell_norm = std::move(dwell_norm);
