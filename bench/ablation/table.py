@@ -16,6 +16,8 @@ ROWS = [  # run name, what it is
     ("all_dropout30", "all four, cross-attention (seed), modality dropout 0.3"),
     ("all_dropout50", "all four, cross-attention (seed), modality dropout 0.5"),
     ("all_dropout70", "all four, cross-attention (seed), modality dropout 0.7"),
+    ("all_audio50", "all four, cross-attention (seed), modality dropout 0.15, audio 0.5"),
+    ("all_audio70", "all four, cross-attention (seed), modality dropout 0.15, audio 0.7"),
     ("fusion_late", "all four, late fusion, modality dropout 0.15"),
     ("fusion_early", "all four, early fusion, modality dropout 0.15"),
     ("fusion_gated", "all four, gated fusion, modality dropout 0.15"),

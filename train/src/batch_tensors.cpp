@@ -1,5 +1,7 @@
 #include "storefuse/train/batch_tensors.h"
 
+#include <algorithm>
+
 #include "storefuse/core/error.h"
 
 namespace storefuse::train {
@@ -38,11 +40,13 @@ TrainBatch to_tensors(datasets::Batch& batch, const torch::Device& device) {
   return out;
 }
 
-torch::Tensor drop_modalities(const torch::Tensor& mask, double p) {
-  if (p <= 0.0) return mask;
+torch::Tensor drop_modalities(const torch::Tensor& mask,
+                              const std::array<double, datasets::kNumModalities>& p) {
+  if (std::all_of(p.begin(), p.end(), [](double x) { return x <= 0.0; })) return mask;
   // Drawn on the CPU generator whatever the device: the checkpoint saves that
   // generator, so a resumed run draws the same masks.
-  auto keep = torch::rand(mask.sizes()) >= p;
+  auto rates = torch::tensor(std::vector<float>(p.begin(), p.end()));
+  auto keep = torch::rand(mask.sizes()) >= rates;
   return mask * keep.to(mask.device(), mask.scalar_type());
 }
 

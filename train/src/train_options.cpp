@@ -62,7 +62,16 @@ TrainOptions TrainOptions::from_config(const config::Node& cfg) {
   o.epochs = t["epochs"].as_int(1);
   o.grad_clip_norm = t["grad_clip_norm"].as_double(0.0);
   o.grad_accum_steps = t["grad_accum_steps"].as_int(1);
-  o.modality_dropout = t["modality_dropout"].as_double(0.0, 0.99);
+  o.modality_dropout.fill(t["modality_dropout"].as_double(0.0, 0.99));
+  const auto& by = t["modality_dropout_by"];
+  if (!by.is_null()) {
+    std::vector<std::string> names;
+    for (auto m : datasets::kModalities) names.push_back(datasets::to_string(m));
+    by.check_keys(names);
+    for (size_t m = 0; m < names.size(); ++m) {
+      if (by.has(names[m])) o.modality_dropout[m] = by[names[m]].as_double(0.0, 0.99);
+    }
+  }
   o.log_every_steps = t["log_every_steps"].as_int(1);
   const auto& es = t["early_stopping"];
   o.early_stopping_metric = es["metric"].as_string();

@@ -1,6 +1,8 @@
 // Dataset batches as model tensors.
 #pragma once
 
+#include <array>
+
 #include <torch/torch.h>
 
 #include "storefuse/datasets/batch.h"
@@ -19,8 +21,10 @@ struct TrainBatch {
 // targets.
 TrainBatch to_tensors(datasets::Batch& batch, const torch::Device& device);
 
-// Modality dropout: hides each present modality of each sample with
-// probability p, drawing from the default torch generator.
-torch::Tensor drop_modalities(const torch::Tensor& mask, double p);
+// Modality dropout: hides present modality m of each sample with
+// probability p[m] (the order of datasets::kModalities), drawing one uniform
+// number per sample and modality from the default torch generator.
+torch::Tensor drop_modalities(const torch::Tensor& mask,
+                              const std::array<double, datasets::kNumModalities>& p);
 
 }  // namespace storefuse::train

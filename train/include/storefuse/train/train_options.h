@@ -3,6 +3,8 @@
 // LossOptions::from_config.
 #pragma once
 
+#include <array>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -32,7 +34,9 @@ struct TrainOptions {
   int64_t epochs = 30;
   double grad_clip_norm = 1.0;
   int64_t grad_accum_steps = 1;
-  double modality_dropout = 0.0;
+  // Probability of hiding each present modality per sample, in the order of
+  // datasets::kModalities (train.modality_dropout, train.modality_dropout_by).
+  std::array<double, datasets::kNumModalities> modality_dropout{};
   int64_t log_every_steps = 50;
   std::string early_stopping_metric = "val/accuracy";
   bool early_stopping_max = true;
