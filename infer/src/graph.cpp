@@ -1,7 +1,9 @@
 #include "graph.h"
 
 #include <algorithm>
+#include <cstdlib>
 
+#include "fold_linear.h"
 #include "fuse.h"
 #include "registry.h"
 #include "validate.h"
@@ -115,6 +117,13 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
   g->metadata = def.metadata;
   for (const Node& node : def.nodes) ++g->loaded_op_counts[node.op_type];
   for (const auto& [name, t] : def.initializers) g->parameter_count += t.numel();
+  // Before the slots: folding adds the composed weights as initializers.
+  // STOREFUSE_INFER_FOLD=0 keeps the layers as loaded (for comparisons).
+  def.nodes = live_nodes(std::move(def.nodes), def.outputs);
+  const char* fold = std::getenv("STOREFUSE_INFER_FOLD");
+  if (!fold || std::string(fold) != "0") {
+    def.nodes = live_nodes(fold_linear(std::move(def.nodes), def.outputs, def.initializers), def.outputs);
+  }
 
   std::map<std::string, int> slot_of;
   auto slot = [&](const std::string& name) {
@@ -140,7 +149,7 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
     run_folded(*g, d.node, *d.op, d.inputs, {s});
   };
 
-  for (Node& node : fuse_activations(live_nodes(std::move(def.nodes), def.outputs), def.outputs, def.initializers)) {
+  for (Node& node : fuse_activations(std::move(def.nodes), def.outputs, def.initializers)) {
     Model::Graph::Step step;
     bool known = true;
     for (const std::string& in : node.inputs) {

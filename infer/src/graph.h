@@ -39,8 +39,9 @@ struct Model::Graph {
   int64_t parameter_count = 0;
 };
 
-// Validates, drops nodes that no output needs, fuses activations, folds
-// nodes whose inputs are all known, and builds every op.
+// Validates, drops nodes that no output needs, folds linear layers into the
+// next one (fold_linear.h), fuses activations, folds nodes whose inputs are
+// all known, and builds every op.
 std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source);
 
 }  // namespace storefuse::infer
