@@ -4,6 +4,8 @@
 #include <optional>
 #include <set>
 
+#include <tbb/parallel_for.h>
+
 #include "panel_gemm.h"
 
 namespace storefuse::infer {
@@ -157,7 +159,9 @@ std::pair<Tensor, Tensor> compose(const Linear& first, const Linear& second) {
     // W2 [N2, K2]: W2'[:, block j] = W2[:, block j] M1^T, i.e. rows of W2
     // times the panels of M1^T, which as "[N, K]" is M1 itself.
     const PanelWeights m1t(w1, e, e, /*nk=*/!first.transposed);
-    for (int64_t j = 0; j < blocks; ++j) m1t.multiply(w2 + j * e, k2, n2, out + j * e, k2, GemmEpilogue{});
+    tbb::parallel_for(int64_t(0), blocks, [&](int64_t j) {
+      m1t.multiply(w2 + j * e, k2, n2, out + j * e, k2, GemmEpilogue{});
+    });
   } else {
     // W2 = M2 [K2, N2]: rows [jE, jE + E) become M1 M2_j.
     std::vector<float> m1(w1, w1 + e * e);
@@ -165,10 +169,10 @@ std::pair<Tensor, Tensor> compose(const Linear& first, const Linear& second) {
       for (int64_t i = 0; i < e; ++i)
         for (int64_t c = 0; c < e; ++c) m1[i * e + c] = w1[c * e + i];
     }
-    for (int64_t j = 0; j < blocks; ++j) {
+    tbb::parallel_for(int64_t(0), blocks, [&](int64_t j) {
       const PanelWeights block(w2 + j * e * n2, n2, e, /*nk=*/false);
       block.multiply(m1.data(), e, e, out + j * e * n2, n2, GemmEpilogue{});
-    }
+    });
   }
   // b2' = b2 + tile(b1) M2, accumulated in double.
   std::vector<double> bias(n2, 0.0);
@@ -181,7 +185,8 @@ std::pair<Tensor, Tensor> compose(const Linear& first, const Linear& second) {
       const float* row = w2 + r * (second.transposed ? k2 : n2);
       if (second.transposed) {
         double sum = 0;
-        for (int64_t q = 0; q < k2; ++q) sum += static_cast<double>(b1[q % e]) * row[q];
+        for (int64_t j = 0; j < blocks; ++j)
+          for (int64_t q = 0; q < e; ++q) sum += static_cast<double>(b1[q]) * row[j * e + q];
         bias[r] += sum;
       } else {
         const double x = b1[r % e];
