@@ -10,7 +10,9 @@
 #
 # Environment: STOREFUSE (the CLI, default build/cli/storefuse), OUT (run root,
 # default runs/ablation), DATA (default data/quickstart), THREADS (run.threads
-# of every run, default the configs' 2; 1 lets two calls share 2 cores). Finished runs (those
+# of every run, default the configs' 2; 1 lets two calls share 2 cores), SEED
+# (run.seed of every run, default the configs' 42; give each seed its own
+# OUT). Finished runs (those
 # with an eval.json) are kept, so a second call resumes where the first stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +30,7 @@ fi
 data_sets=(--set "run.root=$OUT" --set "data.train=$DATA/train.h5" --set "data.val=$DATA/val.h5"
            --set "data.test=$DATA/test.h5")
 [[ -n ${THREADS:-} ]] && data_sets+=(--set "run.threads=$THREADS")
+[[ -n ${SEED:-} ]] && data_sets+=(--set "run.seed=$SEED")
 for name in "${names[@]}"; do
   run=$OUT/$name
   if [[ ! -f $run/eval.json ]]; then
