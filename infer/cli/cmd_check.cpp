@@ -41,7 +41,7 @@ int run_check(const std::vector<std::string>& args) {
   std::cout << "outputs:\n";
   for (const ValueInfo& v : model->outputs()) std::cout << "  " << describe(v) << "\n";
   const auto running = model->op_counts();
-  std::cout << "ops (in the file -> after folding constants and dropping dead nodes):\n";
+  std::cout << "ops (in the file -> as run: after folding linear layers and constants, fusing activations, dropping dead nodes):\n";
   for (const auto& [op, count] : model->loaded_op_counts()) {
     auto it = running.find(op);
     std::cout << "  " << op << std::string(op.size() < 20 ? 20 - op.size() : 1, ' ') << count << " -> "
