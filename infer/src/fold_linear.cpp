@@ -124,6 +124,12 @@ struct Linear {
   int64_t k = 0, n = 0;
 };
 
+// K and N from the weights and their layout.
+void set_dims(Linear& l) {
+  l.k = l.w->dim(l.transposed ? 1 : 0);
+  l.n = l.w->dim(l.transposed ? 0 : 1);
+}
+
 std::optional<Linear> as_linear(const Node& node, const std::map<std::string, Tensor>& initializers) {
   if (node.op_type != "Gemm" || !node.domain.empty() || node.inputs.size() < 2 || node.outputs.size() != 1) {
     return std::nullopt;
@@ -133,8 +139,7 @@ std::optional<Linear> as_linear(const Node& node, const std::map<std::string, Te
   l.w = float_initializer(initializers, node, 1);
   if (!l.w || l.w->rank() != 2) return std::nullopt;
   l.transposed = node.attr_int("transB", 0) != 0;
-  l.k = l.w->dim(l.transposed ? 1 : 0);
-  l.n = l.w->dim(l.transposed ? 0 : 1);
+  set_dims(l);
   if (node.has_input(2)) {
     l.b = float_initializer(initializers, node, 2);
     const bool row = l.b && (l.b->rank() == 1 || (l.b->rank() == 2 && l.b->dim(0) == 1));
@@ -180,19 +185,17 @@ std::pair<Tensor, Tensor> compose(const Linear& first, const Linear& second) {
   if (second.b) {
     for (int64_t c = 0; c < n2; ++c) bias[c] = second.b->data<float>()[c];
   }
-  if (first.b) {
-    const float* b1 = first.b->data<float>();
-    for (int64_t r = 0; r < (second.transposed ? n2 : k2); ++r) {
-      const float* row = w2 + r * (second.transposed ? k2 : n2);
-      if (second.transposed) {
-        double sum = 0;
-        for (int64_t j = 0; j < blocks; ++j)
-          for (int64_t q = 0; q < e; ++q) sum += static_cast<double>(b1[q]) * row[j * e + q];
-        bias[r] += sum;
-      } else {
-        const double x = b1[r % e];
-        for (int64_t c = 0; c < n2; ++c) bias[c] += x * row[c];
-      }
+  const float* b1 = first.b ? first.b->data<float>() : nullptr;
+  if (b1 && second.transposed) {  // W2 [N2, K2]: one dot product per output
+    for (int64_t c = 0; c < n2; ++c) {
+      const float* row = w2 + c * k2;
+      for (int64_t q = 0; q < k2; q += e)
+        for (int64_t i = 0; i < e; ++i) bias[c] += static_cast<double>(b1[i]) * row[q + i];
+    }
+  } else if (b1) {  // M2 [K2, N2]: rows scaled by b1 and summed
+    for (int64_t r = 0; r < k2; ++r) {
+      const double x = b1[r % e];
+      for (int64_t c = 0; c < n2; ++c) bias[c] += x * w2[r * n2 + c];
     }
   }
   return {w, Tensor::from_vector<float>({n2}, std::vector<float>(bias.begin(), bias.end()))};
@@ -239,8 +242,7 @@ std::optional<First> first_layer(const std::vector<Node>& nodes, size_t i, const
       }
     }
     if (!l.w || l.w->rank() != 2) return std::nullopt;
-    l.k = l.w->dim(l.transposed ? 1 : 0);
-    l.n = l.w->dim(l.transposed ? 0 : 1);
+    set_dims(l);
     auto it = data_readers.find(n.outputs[0]);
     if (it == data_readers.end() || it->second.size() != 1) return std::nullopt;
     const Node& add = nodes[it->second[0]];
@@ -365,12 +367,11 @@ bool fold_one(std::vector<Node>& nodes, const std::set<std::string>& graph_outpu
 }  // namespace
 
 std::vector<Node> fold_linear(std::vector<Node> nodes, const std::vector<ValueInfo>& outputs,
-                              std::map<std::string, Tensor>& initializers, int* folded) {
+                              std::map<std::string, Tensor>& initializers) {
   std::set<std::string> graph_outputs;
   for (const ValueInfo& out : outputs) graph_outputs.insert(out.name);
-  int count = 0;
-  while (fold_one(nodes, graph_outputs, initializers)) ++count;
-  if (folded) *folded = count;
+  while (fold_one(nodes, graph_outputs, initializers)) {
+  }
   return nodes;
 }
 

@@ -34,9 +34,8 @@ namespace storefuse::infer {
 //   value read by the next node and Shape nodes only, none a graph output.
 // The second Gemm's weights become blockdiag(M1, ..., M1) M2 (r blocks; M the
 // [K, N] matrices of y = x M) and its bias b2 + tile(b1) M2, as new
-// initializers (the originals stay for any other reader). `folded` counts
-// the folds made.
+// initializers (the originals stay for any other reader).
 std::vector<Node> fold_linear(std::vector<Node> nodes, const std::vector<ValueInfo>& outputs,
-                              std::map<std::string, Tensor>& initializers, int* folded = nullptr);
+                              std::map<std::string, Tensor>& initializers);
 
 }  // namespace storefuse::infer

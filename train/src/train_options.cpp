@@ -65,8 +65,7 @@ TrainOptions TrainOptions::from_config(const config::Node& cfg) {
   o.modality_dropout.fill(t["modality_dropout"].as_double(0.0, 0.99));
   const auto& by = t["modality_dropout_by"];
   if (!by.is_null()) {
-    std::vector<std::string> names;
-    for (auto m : datasets::kModalities) names.push_back(datasets::to_string(m));
+    const std::vector<std::string> names = datasets::modality_names(datasets::all_modalities());
     by.check_keys(names);
     for (size_t m = 0; m < names.size(); ++m) {
       if (by.has(names[m])) o.modality_dropout[m] = by[names[m]].as_double(0.0, 0.99);
