@@ -256,7 +256,9 @@ std::optional<First> first_layer(const std::vector<Node>& nodes, size_t i, const
   } else {
     return std::nullopt;
   }
-  if (f.linear.k != f.linear.n) return std::nullopt;
+  // Square, and at least one feature wide: the next layer's inputs are cut
+  // into blocks of that width.
+  if (f.linear.k != f.linear.n || f.linear.n == 0) return std::nullopt;
   return f;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The fuzz target's seed corpus (tests/fuzz/corpus/*.onnx): small valid models
 covering the loader's paths - initializers, a dynamic batch, Gemm + Relu,
-int8 and float16 weights, shape computations, Conv, attributes of every kind.
+int8 and float16 weights, shape computations, Conv, attributes of every kind,
+a foldable pair of linear layers.
 The committed files come from this script (deterministic); the install test
 also runs docs/examples/infer on mlp.onnx.
 
@@ -92,10 +93,31 @@ def layer_norm():
                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 6])], inits)
 
 
+def fold():
+    """Attention's out-projection and the next layer, as PyTorch exports
+    them: the runtime folds the square Gemm into the last one at load."""
+    inits = [numpy_helper.from_array(weights(4, 4), "w1"), numpy_helper.from_array(weights(4), "b1"),
+             numpy_helper.from_array(weights(3, 8), "w2"), numpy_helper.from_array(weights(3), "b2"),
+             numpy_helper.from_array(np.array(1, np.int64), "one"),
+             numpy_helper.from_array(np.array([0], np.int64), "axes"),
+             numpy_helper.from_array(np.array([2, -1], np.int64), "lead")]
+    nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=1),
+             helper.make_node("Shape", ["h"], ["shape"]),
+             helper.make_node("Gather", ["shape", "one"], ["e"], axis=0),
+             helper.make_node("Unsqueeze", ["e", "axes"], ["e1"]),
+             helper.make_node("Concat", ["lead", "e1"], ["target"], axis=0),
+             helper.make_node("Reshape", ["h", "target"], ["r"]),
+             helper.make_node("Transpose", ["r"], ["t"], perm=[1, 0, 2]),
+             helper.make_node("Flatten", ["t"], ["f"], axis=1),
+             helper.make_node("Gemm", ["f", "w2", "b2"], ["y"], transB=1)]
+    return helper.make_graph(nodes, "fold", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], inits)
+
+
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     for name, graph in [("mlp", mlp()), ("int8", int8_weights()), ("shapes", shapes()), ("conv", conv()),
-                        ("layer_norm", layer_norm())]:
+                        ("layer_norm", layer_norm()), ("fold", fold())]:
         save(graph, os.path.join(out_dir, name + ".onnx"))
 
 

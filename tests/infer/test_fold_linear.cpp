@@ -7,6 +7,7 @@
 #include <random>
 
 #include "onnx_builder.h"
+#include "storefuse/core/error.h"
 #include "storefuse/infer/session.h"
 
 using namespace storefuse::infer;
@@ -206,4 +207,23 @@ TEST(FoldLinear, FoldsStorefusesOwnAttentionTail) {
         }
       EXPECT_NEAR(y.data<float>()[s * kOut + o], sum, 1e-5);
     }
+}
+
+TEST(FoldLinear, LeavesZeroWidthLayersAlone) {
+  // A square layer of width 0 is still square: the pass must not divide the
+  // next layer's inputs into blocks of 0 features (found by fuzzing the loader).
+  for (int64_t k2 : {0, 4}) {
+    OnnxBuilder b;
+    b.input("x", DType::Float32, {-1, 0}).output("y");
+    b.initializer("w1", Tensor(DType::Float32, {0, 0})).initializer("b1", Tensor(DType::Float32, {0}));
+    b.initializer("w2", random_tensor({k2, kOut}, 7));
+    b.node("Gemm", {"x", "w1", "b1"}, {"h"});
+    b.node("Gemm", {"h", "w2"}, {"y"});
+    try {
+      auto model = Model::load_bytes(b.bytes());
+      EXPECT_EQ(model->op_counts()["Gemm"], 2);
+    } catch (const storefuse::Error&) {
+      // A model the loader rejects is fine too; a crash is not.
+    }
+  }
 }
