@@ -6,15 +6,10 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
 #include "isa.h"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "weight_storage.h"
 
 namespace storefuse::infer {
 
@@ -32,9 +27,10 @@ constexpr KernelFamily<PanelKernels> kFamily{panel_kernels_portable};
 constexpr int64_t kKBlock = 256;
 // Floats of A per block of rows (640 KB: 64 rows of K = 2048 stay in L2).
 constexpr int64_t kABlockFloats = 160 * 1024;
+// Matrices packed on one thread below this size.
+constexpr size_t kParallelPackBytes = 1 << 20;
 // Below this many multiply-adds a split across threads costs more than it saves.
 constexpr int64_t kMinParallelWork = 1 << 17;
-constexpr size_t kHugePage = 2 << 20;
 
 }  // namespace
 
@@ -47,19 +43,9 @@ std::vector<PanelKernels> available_panel_kernels() { return kFamily.available()
 
 PanelWeights::PanelWeights(const float* w, int64_t n, int64_t k, bool nk) : n_(n), k_(k) {
   const size_t count = static_cast<size_t>(panels() * k * kPanelWidth);
-  // Matrices of 2 MB or more go on 2 MB pages where the kernel has them
-  // (transparent huge pages): far fewer page faults while packing (the seed
-  // network loads in 20 ms instead of 28), and fewer TLB misses when a
-  // batch-1 run streams every weight once.
-  const size_t page = count * sizeof(float) >= kHugePage ? kHugePage : 64;
-  const size_t bytes = std::max<size_t>((count * sizeof(float) + page - 1) / page * page, 64);
-  void* raw = std::aligned_alloc(page, bytes);
-  if (!raw) throw std::bad_alloc();
-#if defined(__linux__)
-  if (page == kHugePage) madvise(raw, bytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
-#endif
-  data_ = std::shared_ptr<float>(static_cast<float*>(raw), [](float* p) { std::free(p); });
-  for (int64_t p = 0; p < panels(); ++p) {
+  // On huge pages from 2 MB (weight_storage.h).
+  data_ = std::static_pointer_cast<float>(allocate_weight_storage(count * sizeof(float)));
+  auto pack = [&](int64_t p) {
     float* dst = data_.get() + p * k * kPanelWidth;
     const int64_t cols = std::min(kPanelWidth, n - p * kPanelWidth);
     if (cols < kPanelWidth) std::fill_n(dst, k * kPanelWidth, 0.0f);
@@ -76,6 +62,13 @@ PanelWeights::PanelWeights(const float* w, int64_t n, int64_t k, bool nk) : n_(n
     } else {
       for (int64_t q = 0; q < k; ++q) std::memcpy(dst + q * kPanelWidth, w + q * n + p * kPanelWidth, cols * sizeof(float));
     }
+  };
+  // Large matrices are packed on every thread of the calling arena (a copy:
+  // the same panels whatever the split).
+  if (count * sizeof(float) < kParallelPackBytes) {
+    for (int64_t p = 0; p < panels(); ++p) pack(p);
+  } else {
+    tbb::parallel_for(int64_t(0), panels(), pack);
   }
 }
 

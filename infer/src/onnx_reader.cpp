@@ -8,6 +8,8 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -15,6 +17,8 @@
 #include <unistd.h>
 
 #include "onnx_types.h"
+#include "onnx_wire.h"
+#include "weight_storage.h"
 
 namespace storefuse::infer {
 
@@ -129,25 +133,40 @@ Tensor to_tensor(const onnx::TensorProto& proto, const std::string& base_dir, co
   return t;
 }
 
+// Payloads smaller than this stay in the bytes protobuf parses.
+constexpr size_t kCutPayloadBytes = 64 << 10;
+
 // The same for an initializer the reader owns: inline raw bytes become the
 // tensor's storage without a copy (the weights are most of a model's bytes).
-Tensor take_tensor(onnx::TensorProto& proto, const std::string& base_dir, const std::string& where) {
-  auto dtype = dtype_from_onnx(proto.data_type());
-  if (!dtype || proto.data_location() == onnx::TensorProto::EXTERNAL || !proto.has_raw_data() ||
-      proto.raw_data().empty())
+// A payload cut out before parsing (onnx_wire.h) is copied once, straight
+// into weight storage; `cut` points at it in the serialized model.
+Tensor take_tensor(onnx::TensorProto& proto, const std::string& base_dir, const std::string& where,
+                   const std::string_view* cut = nullptr) {
+  auto fallback = [&] {  // the general path, which also reports what is wrong
+    if (cut) proto.set_raw_data(cut->data(), cut->size());
     return to_tensor(proto, base_dir, where);
+  };
+  auto dtype = dtype_from_onnx(proto.data_type());
+  const bool raw = cut || (proto.has_raw_data() && !proto.raw_data().empty());
+  if (!dtype || proto.data_location() == onnx::TensorProto::EXTERNAL || !raw) return fallback();
   Shape shape(proto.dims().begin(), proto.dims().end());
   int64_t count = 1;
   for (int64_t d : shape) {
-    if (d < 0 || (d > 0 && count > (int64_t{1} << 40) / d)) return to_tensor(proto, base_dir, where);  // reports it
+    if (d < 0 || (d > 0 && count > (int64_t{1} << 40) / d)) return fallback();
     count *= d;
   }
-  if (proto.raw_data().size() != static_cast<size_t>(count) * dtype_size(*dtype) ||
-      reinterpret_cast<uintptr_t>(proto.raw_data().data()) % dtype_size(*dtype) != 0)
-    return to_tensor(proto, base_dir, where);
-  std::shared_ptr<std::string> bytes(proto.release_raw_data());
-  void* data = bytes->data();
-  return Tensor(*dtype, std::move(shape), std::shared_ptr<void>(std::move(bytes), data));
+  const size_t bytes = static_cast<size_t>(count) * dtype_size(*dtype);
+  if (cut) {
+    if (cut->size() != bytes) return fallback();
+    std::shared_ptr<void> storage = allocate_weight_storage(bytes);
+    std::memcpy(storage.get(), cut->data(), bytes);
+    return Tensor(*dtype, std::move(shape), std::move(storage));
+  }
+  if (proto.raw_data().size() != bytes || reinterpret_cast<uintptr_t>(proto.raw_data().data()) % dtype_size(*dtype) != 0)
+    return fallback();
+  std::shared_ptr<std::string> owned(proto.release_raw_data());
+  void* data = owned->data();
+  return Tensor(*dtype, std::move(shape), std::shared_ptr<void>(std::move(owned), data));
 }
 
 ValueInfo to_value_info(const onnx::ValueInfoProto& proto, const std::string& where) {
@@ -225,8 +244,11 @@ GraphDef read_onnx_file(const std::string& path, const std::string& base_dir) {
 
 GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, const std::string& source) {
   onnx::ModelProto model;
-  const bool fits = size <= static_cast<size_t>(std::numeric_limits<int>::max());
-  if (!fits || !model.ParseFromArray(data, static_cast<int>(size)))
+  const std::optional<StrippedModel> stripped = strip_payloads(data, size, kCutPayloadBytes);
+  const void* parsed = stripped ? stripped->bytes.data() : data;
+  const size_t parsed_size = stripped ? stripped->bytes.size() : size;
+  const bool fits = parsed_size <= static_cast<size_t>(std::numeric_limits<int>::max());
+  if (!fits || !model.ParseFromArray(parsed, static_cast<int>(parsed_size)))
     throw Error(ErrorKind::Model, "not a valid ONNX protobuf", source, "check that the file is an .onnx model");
   GraphDef g;
   g.ir_version = model.ir_version();
@@ -244,9 +266,15 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
   for (const auto& entry : model.metadata_props()) g.metadata[entry.key()] = entry.value();
 
   onnx::GraphProto& graph = *model.mutable_graph();
-  for (auto& init : *graph.mutable_initializer()) {
+  for (int i = 0; i < graph.initializer_size(); ++i) {
+    onnx::TensorProto& init = *graph.mutable_initializer(i);
     const std::string where = source + ": initializer '" + init.name() + "'";
-    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where));
+    std::optional<std::string_view> cut;
+    if (stripped && stripped->cut.count(i)) {
+      const WirePayload& p = stripped->cut.at(i);
+      cut = std::string_view(static_cast<const char*>(data) + p.offset, p.size);
+    }
+    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where, cut ? &*cut : nullptr));
   }
   if (graph.sparse_initializer_size() > 0)
     throw Error(ErrorKind::Unsupported, "sparse initializers are not supported", source);
