@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string_view>
 
@@ -141,7 +142,7 @@ constexpr size_t kCutPayloadBytes = 64 << 10;
 // A payload cut out before parsing (onnx_wire.h) is copied once, straight
 // into weight storage; `cut` points at it in the serialized model.
 Tensor take_tensor(onnx::TensorProto& proto, const std::string& base_dir, const std::string& where,
-                   const std::string_view* cut = nullptr) {
+                   std::optional<std::string_view> cut = std::nullopt) {
   auto fallback = [&] {  // the general path, which also reports what is wrong
     if (cut) proto.set_raw_data(cut->data(), cut->size());
     return to_tensor(proto, base_dir, where);
@@ -158,7 +159,12 @@ Tensor take_tensor(onnx::TensorProto& proto, const std::string& base_dir, const 
   const size_t bytes = static_cast<size_t>(count) * dtype_size(*dtype);
   if (cut) {
     if (cut->size() != bytes) return fallback();
-    std::shared_ptr<void> storage = allocate_weight_storage(bytes);
+    std::shared_ptr<void> storage;
+    try {
+      storage = allocate_weight_storage(bytes);
+    } catch (const std::bad_alloc&) {
+      throw Error(ErrorKind::Runtime, "out of memory allocating " + std::to_string(bytes) + " bytes", where);
+    }
     std::memcpy(storage.get(), cut->data(), bytes);
     return Tensor(*dtype, std::move(shape), std::move(storage));
   }
@@ -274,7 +280,7 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
       const WirePayload& p = stripped->cut.at(i);
       cut = std::string_view(static_cast<const char*>(data) + p.offset, p.size);
     }
-    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where, cut ? &*cut : nullptr));
+    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where, cut));
   }
   if (graph.sparse_initializer_size() > 0)
     throw Error(ErrorKind::Unsupported, "sparse initializers are not supported", source);
