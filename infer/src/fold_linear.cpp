@@ -7,6 +7,7 @@
 #include <tbb/parallel_for.h>
 
 #include "panel_gemm.h"
+#include "weight_storage.h"
 
 namespace storefuse::infer {
 
@@ -159,7 +160,9 @@ std::pair<Tensor, Tensor> compose(const Linear& first, const Linear& second) {
   const int64_t e = first.n, k2 = second.k, n2 = second.n, blocks = k2 / e;
   const float* w1 = first.w->data<float>();
   const float* w2 = second.w->data<float>();
-  Tensor w(DType::Float32, second.transposed ? Shape{n2, k2} : Shape{k2, n2});
+  // Written whole below: no zeroing, on huge pages (weight_storage.h).
+  Tensor w(DType::Float32, second.transposed ? Shape{n2, k2} : Shape{k2, n2},
+           allocate_weight_storage(static_cast<size_t>(k2 * n2) * sizeof(float)));
   float* out = w.data<float>();
   if (second.transposed) {
     // W2 [N2, K2]: W2'[:, block j] = W2[:, block j] M1^T, i.e. rows of W2
