@@ -2,14 +2,16 @@
 # The ablation table of docs/ablation.md, end to end: quickstart RetailSim
 # data, one training run per configs/ablation/*.yaml (seed network on each
 # modality alone and on all four, with and without modality dropout, and the
-# fusion variants), evaluation on the unseen test stores, each modality
+# fusion variants, and the learned encoders on the sequences flavour),
+# evaluation on the unseen test stores, each modality
 # removed at test time from the all-four runs, and the table.
 #
 #   bash bench/ablation/run.sh                  # everything (about 25 min on 2 idle cores)
 #   bash bench/ablation/run.sh all visual       # only these experiments, then the table
 #
 # Environment: STOREFUSE (the CLI, default build/cli/storefuse), OUT (run root,
-# default runs/ablation), DATA (default data/quickstart), THREADS (run.threads
+# default runs/ablation), DATA (default data/quickstart), SEQ_DATA (the
+# sequences flavour for seq_* experiments, default data/seq), THREADS (run.threads
 # of every run, default the configs' 2; 1 lets two calls share 2 cores), SEED
 # (run.seed of every run, default the configs' 42; give each seed its own
 # OUT). Finished runs (those
@@ -20,29 +22,36 @@ SF=${STOREFUSE:-build/cli/storefuse}
 OUT=${OUT:-runs/ablation}
 DATA=${DATA:-data/quickstart}
 
-if [[ ! -f $DATA/test.h5 ]]; then
-  "$SF" datagen --config configs/data/retailsim.yaml --out "$DATA" --no-progress
-fi
+SEQ_DATA=${SEQ_DATA:-data/seq}
+
 names=("$@")
 if [[ ${#names[@]} -eq 0 ]]; then
   for f in configs/ablation/[!_]*.yaml; do names+=("$(basename "$f" .yaml)"); done
 fi
-data_sets=(--set "run.root=$OUT" --set "data.train=$DATA/train.h5" --set "data.val=$DATA/val.h5"
-           --set "data.test=$DATA/test.h5")
-[[ -n ${THREADS:-} ]] && data_sets+=(--set "run.threads=$THREADS")
-[[ -n ${SEED:-} ]] && data_sets+=(--set "run.seed=$SEED")
 for name in "${names[@]}"; do
+  # seq_* experiments train on the sequences flavour of the same RetailSim
+  # config (SEQ_DATA), the others on vectors (DATA).
+  data=$DATA
+  flavour=vectors
+  if [[ $name == seq_* ]]; then data=$SEQ_DATA; flavour=sequences; fi
+  if [[ ! -f $data/test.h5 ]]; then
+    "$SF" datagen --config configs/data/retailsim.yaml --set "retailsim.flavour=$flavour" --out "$data" --no-progress
+  fi
+  sets=(--set "run.root=$OUT" --set "data.train=$data/train.h5" --set "data.val=$data/val.h5"
+        --set "data.test=$data/test.h5")
+  [[ -n ${THREADS:-} ]] && sets+=(--set "run.threads=$THREADS")
+  [[ -n ${SEED:-} ]] && sets+=(--set "run.seed=$SEED")
   run=$OUT/$name
   if [[ ! -f $run/eval.json ]]; then
     rm -rf "$run"
-    "$SF" train --config "configs/ablation/$name.yaml" "${data_sets[@]}"
-    "$SF" eval --run "$run" --data "$DATA/test.h5" --no-progress
+    "$SF" train --config "configs/ablation/$name.yaml" "${sets[@]}"
+    "$SF" eval --run "$run" --data "$data/test.h5" --no-progress
   fi
   # Each modality removed at test time, from the runs that saw all four.
-  if [[ $name == all* || $name == fusion_* ]]; then
+  if [[ $name == all* || $name == fusion_* || $name == seq_* ]]; then
     for m in visual audio text sensor; do
       [[ -f $run/drop_$m/eval.json ]] ||
-        "$SF" eval --run "$run" --data "$DATA/test.h5" --drop-modality "$m" --out "$run/drop_$m" --no-progress
+        "$SF" eval --run "$run" --data "$data/test.h5" --drop-modality "$m" --out "$run/drop_$m" --no-progress
     done
   fi
 done

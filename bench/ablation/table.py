@@ -21,6 +21,7 @@ ROWS = [  # run name, what it is
     ("fusion_late", "all four, late fusion, modality dropout 0.15"),
     ("fusion_early", "all four, early fusion, modality dropout 0.15"),
     ("fusion_gated", "all four, gated fusion, modality dropout 0.15"),
+    ("seq_cross_attention", "all four, learned encoders on sequences, cross-attention, modality dropout 0.15, audio 0.7"),
 ]
 MODALITIES = ["visual", "audio", "text", "sensor"]
 
