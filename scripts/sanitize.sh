@@ -43,8 +43,8 @@ log="$build/fuzz.log"
 if ! "$build/tests/infer/fuzz_infer_loader" -max_total_time="$seconds" -seed="$fuzz_seed" -rss_limit_mb=2048 \
   -max_len=65536 -timeout=10 -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/" "$corpus" > "$log" 2>&1; then
   # The report's first lines say what and where; the last ones which input.
-  grep -m1 -A24 -E "runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|terminate called|deadly signal" "$log" |
-    cut -c1-300
+  { grep -m1 -A24 -E "runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|terminate called|deadly signal" \
+      "$log" || true; } | cut -c1-300
   echo "..."
   tail -8 "$log"
   echo "sanitize: the fuzzer failed; the input is in $build/fuzz-artifacts/, the whole log in $log" >&2
