@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
+#include "denormals.h"
 #include "graph.h"
 #include "memory_plan.h"
 #include "sgemm.h"
@@ -31,6 +33,7 @@ struct Session::State {
   std::shared_ptr<const Model> model;
   SessionOptions options;
   tbb::task_arena arena;
+  std::unique_ptr<FlushDenormalsObserver> flush;  // with options.flush_denormals
   std::vector<Tensor> values;   // per slot, during a run
   std::vector<int> unread;      // per slot: reads still to come
   std::map<std::string, OpProfile> profile;
@@ -102,6 +105,10 @@ Session::Session(std::shared_ptr<const Model> model, SessionOptions options) : s
   state_->model = std::move(model);
   state_->options = options;
   state_->arena.initialize(options.threads == 0 ? tbb::info::default_concurrency() : options.threads);
+  // STOREFUSE_INFER_DENORMALS=keep turns it off for every session (comparisons).
+  const char* denormals = std::getenv("STOREFUSE_INFER_DENORMALS");
+  if (denormals && std::string(denormals) == "keep") state_->options.flush_denormals = false;
+  if (state_->options.flush_denormals) state_->flush = std::make_unique<FlushDenormalsObserver>(state_->arena);
 }
 
 Session::~Session() = default;
@@ -179,6 +186,7 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
     for (const auto& [slot, value] : plan->shape_values) s.values[slot] = value;
     PlannedAllocator allocator(plan->memory);
     s.arena.execute([&] {
+      const FlushDenormalsGuard flush(s.options.flush_denormals);
       for (size_t i = 0; i < g.steps.size(); ++i) {
         if (g.steps[i].shape_only) continue;
         allocator.begin_step(i);
@@ -192,6 +200,7 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
     recorded.unread = g.consumers;
     RecordingAllocator recorder(g);
     s.arena.execute([&] {
+      const FlushDenormalsGuard flush(s.options.flush_denormals);
       for (size_t i = 0; i < g.steps.size(); ++i) {
         const Model::Graph::Step& step = g.steps[i];
         recorder.begin_step(i);

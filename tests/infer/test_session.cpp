@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <thread>
 
 #include "onnx_builder.h"
@@ -194,5 +195,38 @@ TEST(Session, ShapeComputationsFollowTheInputShapes) {
     Tensor y = session.run({{"x", x}}).at("y");
     ASSERT_EQ(y.shape(), (Shape{batch, 2, 3})) << "batch " << batch;
     EXPECT_EQ(y.data<float>()[batch * 6 - 1], batch);
+  }
+}
+
+TEST(Session, FlushesSubnormalsDuringRunsOnly) {
+  // y = x * 1 over 1M floats (split across both threads) and a Gemm whose
+  // weights hold a subnormal: with flush_denormals (the default) subnormal
+  // inputs read as zero on every thread, the weight is packed as zero, and
+  // the calling thread's floating-point settings are restored after the run.
+  constexpr int64_t n = 1 << 20;
+  const float tiny = 1e-39f;  // subnormal
+  ASSERT_LT(tiny, std::numeric_limits<float>::min());
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {n}).input("v", DType::Float32, {1, 2}).output("y").output("g");
+  b.initializer("one", Tensor::from_vector<float>({1}, {1.0f}));
+  b.initializer("w", Tensor::from_vector<float>({2, 1}, {tiny, 1.0f}));
+  b.node("Mul", {"x", "one"}, {"y"});
+  b.node("Gemm", {"v", "w"}, {"g"});
+  auto model = Model::load_bytes(b.bytes());
+  const Tensor x = Tensor::from_vector<float>({n}, std::vector<float>(n, tiny));
+  const Tensor v = Tensor::from_vector<float>({1, 2}, {1e30f, 0.0f});
+  for (bool flush : {true, false}) {
+    SessionOptions options;
+    options.threads = 2;
+    options.flush_denormals = flush;
+    Session session(model, options);
+    const auto out = session.run({{"x", x}, {"v", v}});
+    int64_t zeros = 0;
+    for (int64_t i = 0; i < n; ++i) zeros += out.at("y").data<float>()[i] == 0.0f;
+    EXPECT_EQ(zeros, flush ? n : 0) << "flush " << flush;
+    // The packed weight is zero either way (panel packing flushes it): 1e30 * 1e-39 would be 1e-9.
+    EXPECT_EQ(out.at("g").data<float>()[0], 0.0f);
+    volatile float t = tiny;
+    EXPECT_GT(t * 1.0f, 0.0f) << "the calling thread keeps IEEE subnormals after a run";
   }
 }
