@@ -160,7 +160,7 @@ EvalResult evaluate_run(const EvalRequest& request) {
   auto reader = datasets::DatasetReader::open(request.data, read);
   check_feature_spec(trained.spec, reader->spec(), request.data.string());
 
-  apply_threads(static_cast<int>(cfg["run"]["threads"].as_int(0)));
+  apply_threads(static_cast<int>(cfg["run"]["threads"].as_int(0)), cfg["run"]["flush_denormals"].as_bool());
   PredictOptions po;
   po.batch_size = cfg["data"]["batch_size"].as_int(1);
   po.progress = request.progress;

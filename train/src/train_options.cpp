@@ -23,6 +23,7 @@ TrainOptions TrainOptions::from_config(const config::Node& cfg) {
   o.root = run["root"].as_string();
   o.seed = static_cast<uint64_t>(run["seed"].as_int(0));
   o.threads = static_cast<int>(run["threads"].as_int(0, 1024));
+  o.flush_denormals = run["flush_denormals"].as_bool();
   o.device = run["device"].as_choice({"auto", "cpu", "cuda"});
 
   const auto& data = cfg["data"];

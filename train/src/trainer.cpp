@@ -97,7 +97,9 @@ void reuse_freed_memory() {
 #endif
 }
 
-void apply_threads(int threads) {
+void apply_threads(int threads, bool flush_denormals) {
+  // Before the threads start: those created later inherit the setting.
+  at::globalContext().setFlushDenormal(flush_denormals);
   at::set_num_threads(threads > 0 ? threads : 1);
   set_kernel_threads(threads);
 }
@@ -126,7 +128,7 @@ int run_training(const config::Node& cfg, bool resume) {
                 cfg["train"]["early_stopping"]["metric"].origin().str(),
                 "one of: val/accuracy, val/loss, val/dwell_mae_s, val/engagement_mae, ...");
   }
-  apply_threads(o.threads);
+  apply_threads(o.threads, o.flush_denormals);
   reuse_freed_memory();
   const auto device = pick_device(cfg["run"]["device"]);
   const fs::path dir = o.run_dir();

@@ -22,6 +22,7 @@ struct TrainOptions {
   std::filesystem::path root;
   uint64_t seed = 42;
   int threads = 0;  // 0: auto (see apply_threads)
+  bool flush_denormals = true;  // run.flush_denormals (see apply_threads)
   std::string device = "auto";
   // data
   std::filesystem::path train_file, val_file;

@@ -28,7 +28,12 @@ int run_training(const config::Node& cfg, bool resume);
 // core (kernel_threads.h), BLAS with its own threads: the fastest setting
 // measured on the seed network (docs/training.md, "Threads"). N > 0: N ATen
 // intra-op threads and N kernel threads.
-void apply_threads(int threads);
+// flush_denormals (run.flush_denormals): subnormal floats read and produced
+// as zero (x86 FTZ/DAZ) on the calling thread and the threads started after
+// it. Weight decay leaves subnormal weights, and each operation on one takes
+// a microcode assist: without it the demo's epochs grew from 5.5 s to 15 s
+// after epoch 13 (docs/training.md, "Subnormal numbers").
+void apply_threads(int threads, bool flush_denormals = true);
 
 // Keeps memory freed between training steps in the process (glibc malloc's
 // mmap and trim thresholds raised), so that each step's activations and
