@@ -155,7 +155,8 @@ std::optional<Linear> as_linear(const Node& node, const std::map<std::string, Te
 // in the layout the second layer stores, without transposing either matrix
 // (the panel GEMM packs whichever operand it needs). For the seed network's
 // 1024 x 2048 fusion layer that is 1.07 G multiply-adds at load: about 8 ms
-// on a Zen 5 core, 30-40 ms on a slow shared Xeon (docs/runtime.md).
+// on a Zen 5 core, 28-35 ms on both cores of a slow shared Xeon
+// (docs/runtime.md).
 std::pair<Tensor, Tensor> compose(const Linear& first, const Linear& second) {
   const int64_t e = first.n, k2 = second.k, n2 = second.n, blocks = k2 / e;
   const float* w1 = first.w->data<float>();

@@ -21,8 +21,9 @@ struct SessionOptions {
   // Subnormal floats (below 2^-126) read and produced as zero on every
   // thread of a run (x86 MXCSR flush-to-zero and denormals-are-zero, set
   // for the run and restored after): an operation on a subnormal takes a
-  // microcode assist, which made a trained model 2-3x slower than a fresh
-  // one. false keeps IEEE subnormals. No effect on other CPUs.
+  // microcode assist. Subnormal float32 weights are packed as zero whatever
+  // this says (docs/runtime.md). false keeps IEEE subnormals in the run. No
+  // effect on other CPUs.
   bool flush_denormals = true;
 };
 

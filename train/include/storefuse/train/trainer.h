@@ -31,8 +31,8 @@ int run_training(const config::Node& cfg, bool resume);
 // flush_denormals (run.flush_denormals): subnormal floats read and produced
 // as zero (x86 FTZ/DAZ) on the calling thread and the threads started after
 // it. Weight decay leaves subnormal weights, and each operation on one takes
-// a microcode assist: without it the demo's epochs grew from 5.5 s to 15 s
-// after epoch 13 (docs/training.md, "Subnormal numbers").
+// a microcode assist: without it the demo's epochs grew from 4-7 s to
+// 12-17 s after epoch 16 (docs/training.md, "Subnormal numbers").
 void apply_threads(int threads, bool flush_denormals = true);
 
 // Keeps memory freed between training steps in the process (glibc malloc's
