@@ -103,6 +103,20 @@ void panel_gemm_small(const float* a, int64_t lda, int64_t m, const float* b, in
   }
 }
 
+void pack_rows(const float* a, int64_t lda, int64_t m, int64_t k, int64_t rows, float* out) {
+  for (int64_t t0 = 0; t0 < m; t0 += rows, out += rows * k) {
+    const int64_t n = std::min(rows, m - t0);
+    const float* src = a + t0 * lda;
+    // Written in order; the tile's rows are read 16 k at a time, a cache
+    // line of each, which stays in L1 while it is used.
+    for (int64_t q0 = 0; q0 < k; q0 += 16) {
+      const int64_t q1 = std::min(k, q0 + 16);
+      for (int64_t q = q0; q < q1; ++q)
+        for (int64_t r = 0; r < n; ++r) out[q * rows + r] = src[r * lda + q];
+    }
+  }
+}
+
 void PanelWeights::unpack(int64_t begin, int64_t end, float* out) const {
   for (int64_t r = begin; r < end; ++r, out += k_) {
     const float* src = panel(r / kPanelWidth) + r % kPanelWidth;
@@ -123,8 +137,17 @@ void PanelWeights::multiply_block(const PanelKernels& kernels, const float* a, i
   // Rows in blocks whose part of A (rows x all of K) stays in L2 while the
   // thread's panels go past.
   const int64_t mc = std::max(rows, kABlockFloats / std::max<int64_t>(k_, 1) / rows * rows);
+  // Several register tiles of rows read A packed in tiles (one buffer per
+  // thread, reused).
+  thread_local std::vector<float> tiles;
   for (int64_t r0 = i0; r0 < i1; r0 += mc) {
     const int64_t r1 = std::min(i1, r0 + mc);
+    const bool packed = r1 - r0 > rows && kernels.f32_packed;
+    if (packed) {
+      const size_t need = static_cast<size_t>((r1 - r0 + rows - 1) / rows * rows * k_);
+      if (tiles.size() < need) tiles.resize(need);
+      pack_rows(a + r0 * lda, lda, r1 - r0, k_, rows, tiles.data());
+    }
     // Each panel from its first K block to its last: the weights stream
     // through memory in order.
     for (int64_t p = p0; p < p1; ++p) {
@@ -149,8 +172,14 @@ void PanelWeights::multiply_block(const PanelKernels& kernels, const float* a, i
             next = panel(p + 1);
           }
         }
-        kernels.f32(a + r0 * lda + k0, lda, r1 - r0, panel(p) + k0 * kPanelWidth, kb, c + r0 * ldc + p * kPanelWidth,
-                    ldc, std::min(kPanelWidth, n_ - p * kPanelWidth), step, next);
+        float* out = c + r0 * ldc + p * kPanelWidth;
+        const int64_t cols = std::min(kPanelWidth, n_ - p * kPanelWidth);
+        if (packed) {
+          kernels.f32_packed(tiles.data() + k0 * rows, rows * k_, r1 - r0, panel(p) + k0 * kPanelWidth, kb, out, ldc,
+                             cols, step, next);
+        } else {
+          kernels.f32(a + r0 * lda + k0, lda, r1 - r0, panel(p) + k0 * kPanelWidth, kb, out, ldc, cols, step, next);
+        }
         k0 += kb;
       } while (k0 < k_);
     }

@@ -46,11 +46,21 @@ struct GemmEpilogue {
 using PanelKernel = void (*)(const float* a, int64_t lda, int64_t m, const float* panel, int64_t k, float* c,
                              int64_t ldc, int64_t cols, const GemmEpilogue& e, const float* next);
 
+// The same with A in row tiles (pack_rows): `a` points at element k0 of the
+// first tile, `lda` is the distance from one tile to the next.
 struct PanelKernels {
   const char* isa = "";
   PanelKernel f32 = nullptr;
+  PanelKernel f32_packed = nullptr;
   int64_t rows = 0;  // the most rows of one register tile
 };
+
+// A [m, k] (row stride lda) in tiles of `rows` rows for f32_packed: tile t
+// holds rows [t * rows, t * rows + rows) k-major (out[t * rows * k + q * rows
+// + r] = A[t * rows + r, q]), so that a register tile reads its part of A as
+// one sequential stream instead of `rows` strided ones; the last tile's
+// missing rows are left as found (no output reads them).
+void pack_rows(const float* a, int64_t lda, int64_t m, int64_t k, int64_t rows, float* out);
 
 // The fastest set this CPU runs (STOREFUSE_INFER_ISA caps it, as for the
 // dot-product kernels); every set it runs, portable first (for tests).

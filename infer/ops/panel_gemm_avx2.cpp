@@ -8,6 +8,6 @@
 
 namespace storefuse::infer {
 
-PanelKernels panel_kernels_avx2() { return {"avx2", avx2::panel, avx2::kRows}; }
+PanelKernels panel_kernels_avx2() { return {"avx2", avx2::panel, avx2::panel_packed, avx2::kRows}; }
 
 }  // namespace storefuse::infer

@@ -8,6 +8,6 @@
 
 namespace storefuse::infer {
 
-PanelKernels panel_kernels_avx512() { return {"avx512", avx512::panel, avx512::kRows}; }
+PanelKernels panel_kernels_avx512() { return {"avx512", avx512::panel, avx512::panel_packed, avx512::kRows}; }
 
 }  // namespace storefuse::infer

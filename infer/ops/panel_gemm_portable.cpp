@@ -7,6 +7,6 @@
 
 namespace storefuse::infer {
 
-PanelKernels panel_kernels_portable() { return {"portable", portable::panel, portable::kRows}; }
+PanelKernels panel_kernels_portable() { return {"portable", portable::panel, portable::panel_packed, portable::kRows}; }
 
 }  // namespace storefuse::infer
