@@ -29,8 +29,9 @@ Tensor transposed(const Tensor& t) {
 constexpr int64_t kMinParallelWork = 1 << 17;
 // Rows of W widened at once for sgemm (int8 and float16 at more than kDotRows rows).
 constexpr int64_t kWidenBlockBytes = 512 * 1024;
-// Output columns per call of a dot kernel (its results go through a small buffer).
-constexpr int64_t kDotChunk = 64;
+// Output columns per call of a dot kernel (its results go through a small
+// buffer); the kernel prefetches the next rows only within one call.
+constexpr int64_t kDotChunk = 256;
 
 }  // namespace
 
