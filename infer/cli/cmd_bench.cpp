@@ -93,7 +93,7 @@ int run_bench(const std::vector<std::string>& args) {
       ("warmup", po::value<int>()->default_value(10), "untimed runs before measuring")
       ("repeats,r", po::value<int>()->default_value(100), "timed runs per configuration")
       ("reference", po::bool_switch(), "use the plain reference kernels")
-      ("profile", po::bool_switch(), "print time per op type for each configuration");
+      ("profile", po::bool_switch(), "print time per op type for each configuration, and of each load step");
   po::variables_map vm;
   if (!parse_args("bench", "--model MODEL.onnx [--batch 1,8,64] [--threads 1,2]", options, args, vm)) return 0;
   const int warmup = vm["warmup"].as<int>(), repeats = vm["repeats"].as<int>();
@@ -137,6 +137,11 @@ int run_bench(const std::vector<std::string>& args) {
               load_ms, load_cpu_ms, static_cast<double>(model->weight_bytes()) / (1024.0 * 1024.0),
               packed.empty() ? "none" : packed.c_str(), rss_before_mb, rss_loaded_mb - rss_before_mb,
               proc_status_mb("VmRSS") - rss_before_mb, proc_status_mb("VmHWM") - rss_before_mb);
+  if (vm["profile"].as<bool>()) {
+    std::printf("load steps:");
+    for (const LoadPhase& p : model->load_profile()) std::printf(" %s %.1f ms", p.name.c_str(), p.ms);
+    std::printf("\n");
+  }
   return 0;
 }
 

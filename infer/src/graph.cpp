@@ -1,6 +1,7 @@
 #include "graph.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 
 #include "fold_linear.h"
@@ -108,8 +109,15 @@ StoredWeights trace_stored(const Model::Graph& g, const Node& node, const std::v
 }  // namespace
 
 std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source) {
-  validate(def, source);
   auto g = std::make_unique<Model::Graph>();
+  auto phase_start = std::chrono::steady_clock::now();
+  auto end_phase = [&](const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    g->load_phases.push_back({name, std::chrono::duration<double, std::milli>(now - phase_start).count()});
+    phase_start = now;
+  };
+  validate(def, source);
+  end_phase("validate");
   g->inputs = def.inputs;
   g->outputs = def.outputs;
   g->opset = def.opset;
@@ -124,6 +132,7 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
   if (!fold || std::string(fold) != "0") {
     def.nodes = live_nodes(fold_linear(std::move(def.nodes), def.outputs, def.initializers), def.outputs);
   }
+  end_phase("fold");
 
   std::map<std::string, int> slot_of;
   auto slot = [&](const std::string& name) {
@@ -202,6 +211,7 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
     g->steps.push_back(std::move(step));
   }
   for (const ValueInfo& out : def.outputs) materialize(slot(out.name), materialize);
+  end_phase("build");
 
   g->consumers.assign(g->slot_names.size(), 0);
   for (const auto& step : g->steps) {
@@ -222,6 +232,7 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
     if (t.defined()) g->constant_storage.insert(t.raw());
   }
   mark_shape_only(*g);
+  end_phase("finish");
   return g;
 }
 

@@ -1,5 +1,7 @@
 #include "storefuse/infer/model.h"
 
+#include <chrono>
+
 #include "graph.h"
 #include "registry.h"
 
@@ -11,8 +13,12 @@ Model::~Model() = default;
 std::shared_ptr<const Model> Model::load(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const auto start = std::chrono::steady_clock::now();
   GraphDef def = read_onnx_file(path, dir);  // the file is unmapped here
-  return std::shared_ptr<const Model>(new Model(build_graph(std::move(def), path)));
+  const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  auto graph = build_graph(std::move(def), path);
+  graph->load_phases.insert(graph->load_phases.begin(), LoadPhase{"read", read_ms});
+  return std::shared_ptr<const Model>(new Model(std::move(graph)));
 }
 
 std::shared_ptr<const Model> Model::load_bytes(const std::string& bytes, const std::string& base_dir) {
@@ -20,6 +26,7 @@ std::shared_ptr<const Model> Model::load_bytes(const std::string& bytes, const s
 }
 
 const std::vector<ValueInfo>& Model::inputs() const { return graph_->inputs; }
+const std::vector<LoadPhase>& Model::load_profile() const { return graph_->load_phases; }
 const std::vector<ValueInfo>& Model::outputs() const { return graph_->outputs; }
 int Model::opset() const { return graph_->opset; }
 const std::string& Model::producer() const { return graph_->producer; }

@@ -2,6 +2,8 @@
 // must give PyTorch's outputs.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <cmath>
 #include <filesystem>
 #include <random>
@@ -58,6 +60,24 @@ TEST_P(SeedNetwork, MatchesPyTorch) {
       expect_close(outputs.at(names[i]), read_pb("output_" + std::to_string(i) + ".pb"),
                    names[i] + std::string(run ? " (planned run)" : " (first run)"), 1e-5);
   }
+}
+
+// Every load step is reported once, in order, and together they are the
+// load's time.
+TEST(SeedNetworkLoad, ReportsEachLoadStep) {
+  const auto start = std::chrono::steady_clock::now();
+  auto model = Model::load(kSeedDir + "/model.onnx");
+  const double total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::vector<std::string> names;
+  double sum_ms = 0;
+  for (const LoadPhase& p : model->load_profile()) {
+    names.push_back(p.name);
+    EXPECT_GE(p.ms, 0.0) << p.name;
+    sum_ms += p.ms;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"read", "validate", "fold", "build", "finish"}));
+  EXPECT_LE(sum_ms, total_ms);
+  EXPECT_GT(sum_ms, 0.5 * total_ms);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, SeedNetwork,

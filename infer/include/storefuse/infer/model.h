@@ -24,6 +24,11 @@ struct ValueInfo {
   std::vector<std::string> dim_names;  // symbolic names ("batch"), "" where fixed
 };
 
+struct LoadPhase {
+  std::string name;
+  double ms = 0;
+};
+
 class Model {
  public:
   // Reads an ONNX file; external weights are read from files beside it.
@@ -53,6 +58,11 @@ class Model {
   // Per packed weight matrix's element type ("float32", "float16", "int8"):
   // how many Gemm / MatMul ops hold one.
   std::map<std::string, int> packed_weight_counts() const;
+
+  // Wall-clock milliseconds of each step of loading, in order: "read"
+  // (file, protobuf parse, weights copied out), "validate", "fold" (linear
+  // layers composed), "build" (ops made, weights packed), "finish".
+  const std::vector<LoadPhase>& load_profile() const;
 
   struct Graph;  // internal
 
