@@ -201,6 +201,12 @@ BENCHMARK(BM_panel_gemm)
     ->Args({256, 512, 512, 1})->Args({64, 1024, 2048, 1})->Args({64, 512, 1024, 1})->Args({64, 256, 512, 1})
     ->Args({64, 10, 256, 1})->Args({64, 1, 256, 1})
     ->Unit(benchmark::kMicrosecond);
+// Training's shapes (batch 256, weights [N, K]): whether the panel GEMM
+// would beat OpenBLAS there (docs/training.md), both on one thread.
+BENCHMARK(BM_cblas_sgemm)->ArgNames({"m", "n", "k", "nk"})->Args({256, 512, 2048, 1})->Args({256, 1024, 2048, 1})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_panel_gemm)->ArgNames({"m", "n", "k", "nk"})->Args({256, 512, 2048, 1})->Args({256, 1024, 2048, 1})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_panel_gemm_cold)
     ->ArgNames({"m", "n", "k"})
     ->Args({64, 512, 2048})->Args({64, 1024, 2048})->Args({64, 512, 512})->Args({256, 512, 512})
