@@ -142,7 +142,7 @@ constexpr size_t kCutPayloadBytes = 64 << 10;
 // A payload cut out before parsing (onnx_wire.h) is copied once, straight
 // into weight storage; `cut` points at it in the serialized model.
 Tensor take_tensor(onnx::TensorProto& proto, const std::string& base_dir, const std::string& where,
-                   std::optional<std::string_view> cut = std::nullopt) {
+                   std::optional<std::string_view> cut = std::nullopt, WeightBlock* block = nullptr) {
   auto fallback = [&] {  // the general path, which also reports what is wrong
     if (cut) proto.set_raw_data(cut->data(), cut->size());
     return to_tensor(proto, base_dir, where);
@@ -161,7 +161,8 @@ Tensor take_tensor(onnx::TensorProto& proto, const std::string& base_dir, const 
     if (cut->size() != bytes) return fallback();
     std::shared_ptr<void> storage;
     try {
-      storage = allocate_weight_storage(bytes);
+      if (block) storage = block->take(bytes);
+      if (!storage) storage = allocate_weight_storage(bytes);
     } catch (const std::bad_alloc&) {
       throw Error(ErrorKind::Runtime, "out of memory allocating " + std::to_string(bytes) + " bytes", where);
     }
@@ -272,6 +273,18 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
   for (const auto& entry : model.metadata_props()) g.metadata[entry.key()] = entry.value();
 
   onnx::GraphProto& graph = *model.mutable_graph();
+  // Every cut payload in one block of weight storage (weight_storage.h).
+  size_t cut_bytes = 0;
+  if (stripped) {
+    for (const auto& [index, p] : stripped->cut) cut_bytes += (p.size + 63) / 64 * 64;
+  }
+  std::optional<WeightBlock> block;
+  try {
+    block.emplace(cut_bytes);
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorKind::Runtime, "out of memory allocating " + std::to_string(cut_bytes) + " bytes of weights",
+                source);
+  }
   for (int i = 0; i < graph.initializer_size(); ++i) {
     onnx::TensorProto& init = *graph.mutable_initializer(i);
     const std::string where = source + ": initializer '" + init.name() + "'";
@@ -280,7 +293,7 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
       const WirePayload& p = stripped->cut.at(i);
       cut = std::string_view(static_cast<const char*>(data) + p.offset, p.size);
     }
-    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where, cut));
+    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where, cut, &*block));
   }
   if (graph.sparse_initializer_size() > 0)
     throw Error(ErrorKind::Unsupported, "sparse initializers are not supported", source);
