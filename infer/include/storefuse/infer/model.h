@@ -60,8 +60,9 @@ class Model {
   std::map<std::string, int> packed_weight_counts() const;
 
   // Wall-clock milliseconds of each step of loading, in order: "read"
-  // (file, protobuf parse, weights copied out), "validate", "fold" (linear
-  // layers composed), "build" (ops made, weights packed), "finish".
+  // (file, protobuf parse, weights copied out; load(path) only),
+  // "validate", "fold" (linear layers composed), "build" (ops made, weights
+  // packed), "finish".
   const std::vector<LoadPhase>& load_profile() const;
 
   struct Graph;  // internal
