@@ -32,8 +32,10 @@ WeightBlock::WeightBlock(size_t capacity) : capacity_(capacity) {
   if (capacity > 0) block_ = allocate_weight_storage(capacity);
 }
 
+size_t WeightBlock::footprint(size_t bytes) { return std::max<size_t>((bytes + kAlign - 1) / kAlign * kAlign, kAlign); }
+
 std::shared_ptr<void> WeightBlock::take(size_t bytes) {
-  const size_t size = std::max<size_t>((bytes + kAlign - 1) / kAlign * kAlign, kAlign);
+  const size_t size = footprint(bytes);
   if (!block_ || size > capacity_ - used_) return nullptr;
   char* piece = static_cast<char*>(block_.get()) + used_;
   used_ += size;

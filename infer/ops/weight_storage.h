@@ -21,6 +21,8 @@ std::shared_ptr<void> allocate_weight_storage(size_t bytes);
 class WeightBlock {
  public:
   explicit WeightBlock(size_t capacity);
+  // What take(bytes) uses of the block's capacity.
+  static size_t footprint(size_t bytes);
   // `bytes` of the block, 64-byte aligned and uninitialised; null once the
   // block cannot hold them.
   std::shared_ptr<void> take(size_t bytes);

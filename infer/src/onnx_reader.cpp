@@ -276,7 +276,7 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
   // Every cut payload in one block of weight storage (weight_storage.h).
   size_t cut_bytes = 0;
   if (stripped) {
-    for (const auto& [index, p] : stripped->cut) cut_bytes += (p.size + 63) / 64 * 64;
+    for (const auto& [index, p] : stripped->cut) cut_bytes += WeightBlock::footprint(p.size);
   }
   std::optional<WeightBlock> block;
   try {

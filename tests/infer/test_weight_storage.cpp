@@ -24,7 +24,7 @@ TEST(WeightStorage, SingleAllocationsAreAligned) {
 TEST(WeightStorage, BlockPiecesAreAlignedDisjointAndWithinTheBlock) {
   const std::vector<size_t> sizes = {100000, 1, 64, 65, 2 << 20, 12345};
   size_t capacity = 0;
-  for (size_t s : sizes) capacity += (s + 63) / 64 * 64;
+  for (size_t s : sizes) capacity += WeightBlock::footprint(s);
   WeightBlock block(capacity);
   std::vector<std::shared_ptr<void>> pieces;
   for (size_t i = 0; i < sizes.size(); ++i) {
