@@ -28,12 +28,15 @@ std::shared_ptr<void> allocate_weight_storage(size_t bytes) {
   return std::shared_ptr<void>(raw, [](void* p) { std::free(p); });
 }
 
+WeightBlock::WeightBlock(size_t capacity) : capacity_(capacity) {
+  if (capacity > 0) block_ = allocate_weight_storage(capacity);
+}
+
 size_t WeightBlock::footprint(size_t bytes) { return std::max<size_t>((bytes + kAlign - 1) / kAlign * kAlign, kAlign); }
 
 std::shared_ptr<void> WeightBlock::take(size_t bytes) {
   const size_t size = footprint(bytes);
-  if (size > capacity_ - used_) return nullptr;
-  if (!block_) block_ = allocate_weight_storage(capacity_);
+  if (!block_ || size > capacity_ - used_) return nullptr;
   char* piece = static_cast<char*>(block_.get()) + used_;
   used_ += size;
   std::shared_ptr<void> block = block_;

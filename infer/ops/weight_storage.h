@@ -20,13 +20,11 @@ std::shared_ptr<void> allocate_weight_storage(size_t bytes);
 // that are packed into other storage and dropped leave no resident hole).
 class WeightBlock {
  public:
-  // Allocated at the first take(), so that a failure to allocate it throws
-  // where the pieces are asked for.
-  explicit WeightBlock(size_t capacity) : capacity_(capacity) {}
+  explicit WeightBlock(size_t capacity);
   // What take(bytes) uses of the block's capacity.
   static size_t footprint(size_t bytes);
   // `bytes` of the block, 64-byte aligned and uninitialised; null once the
-  // block cannot hold them. Throws std::bad_alloc.
+  // block cannot hold them.
   std::shared_ptr<void> take(size_t bytes);
 
  private:

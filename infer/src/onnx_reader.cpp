@@ -278,7 +278,13 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
   if (stripped) {
     for (const auto& [index, p] : stripped->cut) cut_bytes += WeightBlock::footprint(p.size);
   }
-  WeightBlock block(cut_bytes);
+  std::optional<WeightBlock> block;
+  try {
+    block.emplace(cut_bytes);
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorKind::Runtime, "out of memory allocating " + std::to_string(cut_bytes) + " bytes of weights",
+                source);
+  }
   for (int i = 0; i < graph.initializer_size(); ++i) {
     onnx::TensorProto& init = *graph.mutable_initializer(i);
     const std::string where = source + ": initializer '" + init.name() + "'";
@@ -287,7 +293,7 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
       const WirePayload& p = stripped->cut.at(i);
       cut = std::string_view(static_cast<const char*>(data) + p.offset, p.size);
     }
-    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where, cut, &block));
+    g.initializers.emplace(init.name(), take_tensor(init, base_dir, where, cut, &*block));
   }
   if (graph.sparse_initializer_size() > 0)
     throw Error(ErrorKind::Unsupported, "sparse initializers are not supported", source);
