@@ -13,6 +13,7 @@
 #include "storefuse/abtest/settings.h"
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 
 namespace storefuse::cli {
 

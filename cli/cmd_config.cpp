@@ -4,6 +4,7 @@
 #include "command.h"
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 
 namespace storefuse::cli {
 

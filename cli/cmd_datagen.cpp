@@ -7,6 +7,7 @@
 #include "command.h"
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/core/json.h"
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/retailsim/generate.h"

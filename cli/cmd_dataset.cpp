@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/core/progress.h"
 #include "storefuse/datasets/dataset_format.h"
 #include "storefuse/datasets/dataset_reader.h"

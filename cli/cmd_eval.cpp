@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/train/evaluation.h"
 
 namespace storefuse::cli {

@@ -14,6 +14,7 @@
 #include "command.h"
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/features/audio_vector.h"
 #include "storefuse/features/mfcc.h"

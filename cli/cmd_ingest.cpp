@@ -9,6 +9,7 @@
 #include "command.h"
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/ingest/ingest.h"
 
 namespace storefuse::cli {

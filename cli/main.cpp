@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/core/log.h"
 #include "storefuse/version.h"
 
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
                 "run 'storefuse --help' for the list of commands");
   } catch (const Error& e) {
     std::cerr << "storefuse: " << to_string(e.kind()) << ": " << e.what() << "\n";
-    return e.exit_code();
+    return exit_code(e);
   } catch (const std::exception& e) {
     std::cerr << "storefuse: internal error: " << e.what() << "\n";
     return kExitFailure;

@@ -6,12 +6,10 @@
 #include "model_predictions.h"
 #include "storefuse/abtest/models.h"
 #include "storefuse/core/error.h"
+#include "storefuse/contract/model_adapter.h"
 #include "storefuse/datasets/dataset_reader.h"
-#include "storefuse/infer/batch_feeds.h"
-#include "storefuse/infer/model.h"
 #include "storefuse/infer/model_metadata.h"
 #include "storefuse/infer/session.h"
-#include "storefuse/metrics/metrics.h"
 
 namespace storefuse::cli {
 namespace {
@@ -22,10 +20,11 @@ namespace md = infer::metadata;
 class OnnxRunner : public abtest::ModelRunner {
  public:
   OnnxRunner(const std::filesystem::path& path, const abtest::RunOptions& options)
-      : path_(path.string()), model_(infer::Model::load(path_)), session_(model_, {options.threads, false, false}) {
+      : adapter_(contract::ModelAdapter::load(path.string())),
+        session_(adapter_.shared_model(), {options.threads, false, false}) {
     facts_.kind = "onnx";
     facts_.file_bytes = int64_t(std::filesystem::file_size(path));
-    const auto& meta = model_->metadata();
+    const auto& meta = adapter_.model().metadata();
     if (auto it = meta.find(md::kFeatureSpec); it != meta.end()) facts_.feature_spec = it->second;
     if (auto it = meta.find(md::kFeatureSummary); it != meta.end()) {
       facts_.feature_summary = json::parse(it->second);
@@ -40,29 +39,18 @@ class OnnxRunner : public abtest::ModelRunner {
   abtest::Predictions predict(const std::filesystem::path& data) override {
     auto reader = open(data);
     abtest::Predictions p;
-    p.source = path_;
-    p.class_names = reader->spec().class_names;
-    if (auto it = model_->metadata().find(md::kClassNames); it != model_->metadata().end()) {
-      p.class_names = json::parse(it->second).get<std::vector<std::string>>();
-    }
-    const int64_t n = reader->num_rows(), classes = int64_t(p.class_names.size());
+    p.source = adapter_.where();
+    p.class_names = adapter_.class_names(&reader->spec());
+    metrics::Outputs all{{}, int64_t(p.class_names.size()), {}, {}};
+    const int64_t n = reader->num_rows();
     for (int64_t begin = 0; begin < n; begin += 64) {
       const ds::Batch b = reader->read(begin, std::min(n, begin + 64));
-      auto out = session_.run(infer::feeds_from_batch(b));
-      const infer::Tensor& logits = out.at("behavior_logits");
-      if (logits.dim(1) != classes) {
-        throw Error(ErrorKind::Model, "the model has " + std::to_string(logits.dim(1)) + " classes, its class names " +
-                                          std::to_string(classes), path_, "re-export the model");
-      }
-      std::vector<float> probs(logits.data<float>(), logits.data<float>() + logits.numel());
-      metrics::softmax_rows(probs, classes);
-      p.probs.insert(p.probs.end(), probs.begin(), probs.end());
-      const float* dwell = out.at("dwell_s").data<float>();
-      const float* engagement = out.at("engagement").data<float>();
-      p.dwell_s.insert(p.dwell_s.end(), dwell, dwell + b.rows);
-      p.engagement.insert(p.engagement.end(), engagement, engagement + b.rows);
+      adapter_.append(adapter_.run(session_, b), all);
       for (int64_t i = 0; i < b.rows; ++i) p.sample_ids.push_back(std::to_string(b.sample_id[i]));
     }
+    p.probs = std::move(all.probs);
+    p.dwell_s = std::move(all.dwell_s);
+    p.engagement = std::move(all.engagement);
     return p;
   }
 
@@ -70,39 +58,25 @@ class OnnxRunner : public abtest::ModelRunner {
     auto reader = open(data);
     feeds_.clear();
     for (int64_t i = 0; i < std::min(rows, reader->num_rows()); ++i) {
-      feeds_.push_back(infer::feeds_from_batch(reader->read(i, i + 1)));
+      feeds_.push_back(adapter_.feeds(reader->read(i, i + 1)));
     }
   }
 
   void run_row(int64_t row) override { session_.run(feeds_.at(size_t(row))); }
 
  private:
-  // The dataset, checked against the model's feature spec (modality by modality).
+  // The dataset, checked against the model's inputs and feature spec.
   std::shared_ptr<ds::DatasetReader> open(const std::filesystem::path& data) const {
     auto reader = ds::DatasetReader::open(data, {});
-    if (facts_.feature_spec.empty()) return reader;
-    const auto spec = ds::FeatureSpec::from_json_string(facts_.feature_spec);
-    for (int k = 0; k < ds::kNumModalities; ++k) {
-      const auto &want = spec.modalities[k], &have = reader->spec().modalities[k];
-      if (want != have) {
-        throw Error(ErrorKind::Data,
-                    std::string("the dataset's ") + ds::to_string(ds::kModalities[k]) + " input (" +
-                        ds::to_string(have.dtype) + " " + json(have.shape).dump() +
-                        ") differs from the model's feature spec (" + ds::to_string(want.dtype) + " " +
-                        json(want.shape).dump() + (want.shape == have.shape ? ", extractor params" : "") + ")",
-                    data.string() + " vs " + path_, "evaluate on a dataset built with the model's feature spec");
-      }
-    }
+    adapter_.check_data(reader->spec(), data.string());
     return reader;
   }
 
-  std::string path_;
-  std::shared_ptr<const infer::Model> model_;
+  contract::ModelAdapter adapter_;
   infer::Session session_;
   abtest::ModelFacts facts_;
   std::vector<std::map<std::string, infer::Tensor>> feeds_;
 };
-
 }  // namespace
 
 void register_onnx_predictions() {

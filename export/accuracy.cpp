@@ -2,12 +2,10 @@
 // the LibTorch model, on the same labelled samples.
 #include <algorithm>
 
+#include "storefuse/contract/model_adapter.h"
 #include "storefuse/core/error.h"
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/export/export.h"
-#include "storefuse/infer/batch_feeds.h"
-#include "storefuse/infer/model.h"
-#include "storefuse/infer/session.h"
 #include "storefuse/train/batch_tensors.h"
 
 namespace storefuse::exporter {
@@ -19,7 +17,9 @@ AccuracyChange accuracy_change(train::FusionModelImpl& model, const std::string&
     throw Error(ErrorKind::Data, "the dataset has no labels", dataset_path,
                 "use a labelled split such as datagen's test.h5");
   }
-  infer::Session session(infer::Model::load_bytes(onnx_bytes));
+  const contract::ModelAdapter adapter(infer::Model::load_bytes(onnx_bytes), "the exported model");
+  adapter.check_data(reader->spec(), dataset_path);
+  infer::Session session(adapter.shared_model());
   model.eval();
   torch::NoGradGuard no_grad;
   AccuracyChange r;
@@ -29,10 +29,10 @@ AccuracyChange accuracy_change(train::FusionModelImpl& model, const std::string&
     datasets::Batch b = reader->read(begin, std::min(n, begin + block));
     auto t = train::to_tensors(b, torch::kCPU);
     auto expected = model.forward(t.input).behavior_logits.argmax(1);
-    const infer::Tensor logits = session.run(infer::feeds_from_batch(b)).at("behavior_logits");
-    const int64_t classes = logits.dim(1);
+    const contract::ModelOutputs got = adapter.run(session, b);
+    const int64_t classes = got.classes;
     for (int64_t i = 0; i < b.rows; ++i) {
-      const float* row = logits.data<float>() + i * classes;
+      const float* row = got.behavior_logits.data() + i * classes;
       const int64_t pred = std::max_element(row, row + classes) - row;
       torch_hits += expected[i].item<int64_t>() == b.behavior[i];
       onnx_hits += pred == b.behavior[i];

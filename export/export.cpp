@@ -1,5 +1,6 @@
 #include "storefuse/export/export.h"
 
+#include "storefuse/contract/model_io.h"
 #include "storefuse/core/error.h"
 #include "storefuse/export/emitter.h"
 
@@ -27,7 +28,7 @@ onnx::ModelProto export_model(const train::FusionModelImpl& model,
     dims.insert(dims.end(), ms.shape.begin(), ms.shape.end());
     inputs.push_back(g.input(datasets::to_string(datasets::kModalities[k]), onnx_type(ms.dtype), dims));
   }
-  auto mask = g.input("mask", onnx::TensorProto::UINT8, {kBatch, datasets::kNumModalities});
+  auto mask = g.input(contract::kMaskInput, onnx::TensorProto::UINT8, {kBatch, datasets::kNumModalities});
   inputs.push_back(g.node("Cast", {mask}, {Attr::i("to", onnx::TensorProto::FLOAT)}));
 
   Emitter e(g);
@@ -44,9 +45,9 @@ onnx::ModelProto export_model(const train::FusionModelImpl& model,
   }
   auto engagement = g.node("Sigmoid", {g.node("Squeeze", {heads.at(2), axis})});
   const int64_t classes = static_cast<int64_t>(spec.class_names.size());
-  g.output(heads.at(0), "behavior_logits", onnx::TensorProto::FLOAT, {kBatch, classes});
-  g.output(dwell_s, "dwell_s", onnx::TensorProto::FLOAT, {kBatch});
-  g.output(engagement, "engagement", onnx::TensorProto::FLOAT, {kBatch});
+  g.output(heads.at(0), contract::kBehaviorLogits, onnx::TensorProto::FLOAT, {kBatch, classes});
+  g.output(dwell_s, contract::kDwellS, onnx::TensorProto::FLOAT, {kBatch});
+  g.output(engagement, contract::kEngagement, onnx::TensorProto::FLOAT, {kBatch});
 
   onnx::ModelProto proto = g.finish(options.metadata);
   check_onnx(proto);

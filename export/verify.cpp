@@ -1,87 +1,116 @@
-// Export verification: the ONNX file through storefuse's own runtime against
-// the LibTorch model it came from.
+// Export verification: the ONNX file through storefuse's own runtime (the
+// model adapter, as predict runs it) against the LibTorch model it came from.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <functional>
 
+#include "storefuse/contract/model_adapter.h"
+#include "storefuse/contract/model_io.h"
 #include "storefuse/core/error.h"
 #include "storefuse/export/export.h"
-#include "storefuse/infer/model.h"
-#include "storefuse/infer/session.h"
 
 namespace storefuse::exporter {
 namespace {
 
-infer::Tensor to_runtime(const torch::Tensor& t) {
-  torch::Tensor c = t.contiguous();
-  infer::DType dtype;
-  switch (c.scalar_type()) {
-    case torch::kFloat: dtype = infer::DType::Float32; break;
-    case torch::kByte: dtype = infer::DType::UInt8; break;
-    case torch::kInt: dtype = infer::DType::Int32; break;
-    default:
-      throw Error(ErrorKind::Unsupported, "verification input of an unsupported type",
-                  std::string(c.dtype().name()));
+namespace ds = datasets;
+
+// Rows of LibTorch inputs as a dataset batch (inputs and mask only).
+ds::Batch to_batch(const train::ModelInput& in) {
+  ds::Batch b;
+  b.rows = in.mask.size(0);
+  b.has_targets = false;
+  for (int k = 0; k < ds::kNumModalities; ++k) {
+    torch::Tensor t = in.inputs[k].contiguous();
+    ds::Array& a = b.inputs[k];
+    switch (t.scalar_type()) {
+      case torch::kFloat: a.dtype = ds::DType::Float32; break;
+      case torch::kByte: a.dtype = ds::DType::UInt8; break;
+      case torch::kInt: a.dtype = ds::DType::Int32; break;
+      default:
+        throw Error(ErrorKind::Unsupported, "verification input of an unsupported type",
+                    std::string(t.dtype().name()));
+    }
+    a.shape.assign(t.sizes().begin(), t.sizes().end());
+    a.bytes.resize(t.nbytes());
+    std::memcpy(a.bytes.data(), t.data_ptr(), t.nbytes());
   }
-  infer::Tensor out(dtype, infer::Shape(c.sizes().begin(), c.sizes().end()));
-  std::memcpy(out.raw(), c.data_ptr(), out.nbytes());
-  return out;
+  torch::Tensor m = in.mask.to(torch::kByte).contiguous();
+  b.mask.assign(m.data_ptr<uint8_t>(), m.data_ptr<uint8_t>() + m.numel());
+  return b;
 }
 
-// `transform` maps both sides before they are compared (the dwell head's units).
-double max_diff(const torch::Tensor& expected, const infer::Tensor& got,
-                const std::function<torch::Tensor(const torch::Tensor&)>& transform) {
-  torch::Tensor e = expected.detach().to(torch::kFloat).contiguous().flatten();
-  if (e.numel() != got.numel()) {
-    throw Error(ErrorKind::Model, "the exported model's output has " + std::to_string(got.numel()) +
+void compare(const torch::Tensor& expected, const std::vector<float>& got, const Tolerance& tol,
+             OutputDiff& diff) {
+  torch::Tensor e = expected.detach().to(torch::kDouble).contiguous().flatten();
+  if (e.numel() != int64_t(got.size())) {
+    throw Error(ErrorKind::Model, "the exported model's output has " + std::to_string(got.size()) +
                                       " values, LibTorch's has " + std::to_string(e.numel()),
                 "export verification", "this is an emitter bug; please report it");
   }
-  torch::Tensor g = torch::from_blob(const_cast<float*>(got.data<float>()), {e.numel()}, torch::kFloat);
-  const torch::Tensor d = (transform(e).to(torch::kDouble) - transform(g).to(torch::kDouble)).abs();
-  return d.isnan().any().item<bool>() ? INFINITY : d.max().item<double>();
+  const double* b = e.data_ptr<double>();
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double a = got[i], d = std::abs(a - b[i]);
+    if (!std::isfinite(a) || !std::isfinite(d)) {
+      diff.max_abs = diff.worst_ratio = diff.max_scaled = INFINITY;
+      continue;
+    }
+    diff.max_abs = std::max(diff.max_abs, d);
+    if (std::abs(b[i]) >= tol.atol) diff.max_rel = std::max(diff.max_rel, d / std::abs(b[i]));
+    diff.worst_ratio = std::max(diff.worst_ratio, d / (tol.atol + tol.rtol * std::abs(b[i])));
+    diff.max_scaled = std::max(diff.max_scaled, d / (1.0 + std::abs(b[i])));
+  }
+}
+
+std::vector<float> as_vector(const torch::Tensor& t) {
+  torch::Tensor c = t.detach().to(torch::kFloat).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
 }  // namespace
 
+std::string Verification::worst_output() const {
+  auto it = std::max_element(per_output.begin(), per_output.end(), [](const auto& x, const auto& y) {
+    return !(x.second.worst_ratio >= y.second.worst_ratio);  // a NaN ratio counts as the largest
+  });
+  return it->first;
+}
+
+bool Verification::gross() const {
+  return std::any_of(per_output.begin(), per_output.end(), [](const auto& o) { return !(o.second.max_scaled <= 1e-2); });
+}
+
 Verification verify(train::FusionModelImpl& model, const std::string& onnx_bytes,
-                    const train::ModelInput& samples, const std::vector<int64_t>& batch_sizes) {
-  auto runtime = infer::Model::load_bytes(onnx_bytes);
-  infer::Session session(runtime);
+                    const train::ModelInput& samples, const std::vector<int64_t>& batch_sizes,
+                    const Tolerance& tolerance) {
+  const contract::ModelAdapter adapter(infer::Model::load_bytes(onnx_bytes), "the exported model");
+  infer::Session session(adapter.shared_model());
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
   Verification v;
   v.samples = samples.mask.size(0);
   v.batch_sizes = batch_sizes;
-  const char* names[] = {"behavior_logits", "dwell_s", "engagement"};
-  // dwell_s is in seconds (hundreds): float32 resolves it to ~1e-4, so it is
-  // compared in the dwell head's own units (normalised seconds or log-seconds).
+  v.tolerance = tolerance;
+  for (const char* name : contract::kOutputs) v.per_output[name] = {};
   const train::DwellScale dwell = model.dwell_scale();
-  const auto head_units = [&](const torch::Tensor& t) { return dwell.normalize(t); };
-  const auto as_is = [](const torch::Tensor& t) { return t; };
   for (int64_t batch : batch_sizes) {
     for (int64_t start = 0; start < v.samples; start += batch) {
       const int64_t len = std::min(batch, v.samples - start);
       train::ModelInput in;
-      std::map<std::string, infer::Tensor> feeds;
-      for (int k = 0; k < datasets::kNumModalities; ++k) {
-        in.inputs[k] = samples.inputs[k].narrow(0, start, len);
-        feeds[datasets::to_string(datasets::kModalities[k])] = to_runtime(in.inputs[k]);
-      }
+      for (int k = 0; k < datasets::kNumModalities; ++k) in.inputs[k] = samples.inputs[k].narrow(0, start, len);
       in.mask = samples.mask.narrow(0, start, len);
-      feeds["mask"] = to_runtime(in.mask.to(torch::kByte));
-      auto expected = model.forward(in);
-      auto got = session.run(feeds);
-      const torch::Tensor* refs[] = {&expected.behavior_logits, &expected.dwell_s, &expected.engagement};
-      for (int o = 0; o < 3; ++o) {
-        double d = o == 1 ? max_diff(*refs[o], got.at(names[o]), head_units)
-                          : max_diff(*refs[o], got.at(names[o]), as_is);
-        v.per_output[names[o]] = std::max(v.per_output[names[o]], d);
-        v.max_abs_diff = std::max(v.max_abs_diff, d);
-      }
+      const auto expected = model.forward(in);
+      const contract::ModelOutputs got = adapter.run(session, to_batch(in));
+      compare(expected.behavior_logits, got.behavior_logits, tolerance, v.per_output[contract::kBehaviorLogits]);
+      const torch::Tensor got_dwell = torch::tensor(got.dwell_s);
+      compare(dwell.normalize(expected.dwell_s.to(torch::kFloat)), as_vector(dwell.normalize(got_dwell)), tolerance,
+              v.per_output[contract::kDwellS]);
+      compare(expected.engagement, got.engagement, tolerance, v.per_output[contract::kEngagement]);
     }
+  }
+  for (const auto& [name, d] : v.per_output) {
+    v.max_abs_diff = std::max(v.max_abs_diff, d.max_abs);
+    v.max_rel_diff = std::max(v.max_rel_diff, d.max_rel);
   }
   if (was_training) model.train();
   return v;

@@ -28,6 +28,7 @@
 
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/core/json.h"
 #include "storefuse/datasets/loader.h"
 #include "storefuse/train/batch_tensors.h"
@@ -220,6 +221,6 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const Error& e) {
     std::cerr << "train_step_bench: " << e.what() << "\n";
-    return e.exit_code();
+    return exit_code(e);
   }
 }

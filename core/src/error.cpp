@@ -33,9 +33,4 @@ Error::Error(ErrorKind kind, std::string what, std::string where, std::string fi
       where_(std::move(where)),
       fix_(std::move(fix)) {}
 
-int Error::exit_code() const {
-  return (kind_ == ErrorKind::Usage || kind_ == ErrorKind::Config) ? kExitUsage
-                                                                   : kExitFailure;
-}
-
 }  // namespace storefuse

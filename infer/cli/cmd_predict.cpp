@@ -14,13 +14,12 @@
 #include <sstream>
 
 #include "command.h"
+#include "storefuse/contract/model_adapter.h"
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/progress.h"
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/datasets/dataset_writer.h"
-#include "storefuse/infer/batch_feeds.h"
-#include "storefuse/infer/model.h"
 #include "storefuse/infer/model_metadata.h"
 #include "storefuse/infer/session.h"
 #include "storefuse/ingest/ingest.h"
@@ -31,56 +30,15 @@ namespace {
 
 namespace ds = datasets;
 
-// The dataset must feed the model's inputs: same names, dtypes and per-sample
-// shapes. The feature spec in the model, when there is one, must match too.
-void check_compatible(const Model& model, const ds::FeatureSpec& spec, const std::string& data) {
-  auto meta = model.metadata().find(metadata::kFeatureSpec);
-  if (meta != model.metadata().end()) {
-    auto model_spec = ds::FeatureSpec::from_json_string(meta->second);
-    for (int k = 0; k < ds::kNumModalities; ++k) {
-      if (model_spec.modalities[k] != spec.modalities[k]) {
-        throw Error(ErrorKind::Data,
-                    std::string("the dataset's ") + ds::to_string(ds::kModalities[k]) +
-                        " features differ from the model's feature spec (shape, dtype or extractor params)",
-                    data, "rebuild the dataset with the model's feature spec, or use the matching model");
-      }
-    }
-  }
-  for (const ValueInfo& in : model.inputs()) {
-    if (in.name == "mask") continue;
-    int k = 0;
-    while (k < ds::kNumModalities && in.name != ds::to_string(ds::kModalities[k])) ++k;
-    if (k == ds::kNumModalities) {
-      throw Error(ErrorKind::Model, "model input '" + in.name + "' is not a storefuse modality",
-                  "model inputs", "storefuse-infer predict feeds visual, audio, text, sensor and mask");
-    }
-    const auto& ms = spec.modalities[k];
-    bool same = in.dtype == runtime_dtype(ms.dtype) && in.shape.size() == ms.shape.size() + 1;
-    for (size_t d = 0; same && d < ms.shape.size(); ++d) same = in.shape[d + 1] == ms.shape[d];
-    if (!same) {
-      throw Error(ErrorKind::Data, "dataset input '" + in.name + "' does not match the model's " +
-                                       to_string(in.dtype) + " " + to_string(in.shape),
-                  data, "use a dataset built with the model's feature spec");
-    }
-  }
-}
-
-std::vector<std::string> class_names(const Model& model, const ds::FeatureSpec& spec) {
-  auto it = model.metadata().find(metadata::kClassNames);
-  if (it == model.metadata().end()) return spec.class_names;
-  return json::parse(it->second).get<std::vector<std::string>>();
-}
-
 // The feature spec the model was trained with, from its metadata.
-ds::FeatureSpec model_spec(const Model& model, const std::string& model_path) {
-  auto meta = model.metadata().find(metadata::kFeatureSpec);
-  if (meta == model.metadata().end()) {
+ds::FeatureSpec model_spec(const contract::ModelAdapter& adapter) {
+  if (!adapter.feature_spec()) {
     throw Error(ErrorKind::Model, std::string("the model carries no feature spec (") + metadata::kFeatureSpec + ")",
-                model_path,
+                adapter.where(),
                 "--media needs a model exported by storefuse export; otherwise build a dataset with storefuse ingest "
                 "--spec TRAIN.h5 and pass it with --data");
   }
-  return ds::FeatureSpec::from_json_string(meta->second);
+  return *adapter.feature_spec();
 }
 
 // Rows [begin, begin + n) of `b` as a batch of their own.
@@ -134,21 +92,21 @@ int run_predict(const std::vector<std::string>& args) {
     throw Error(ErrorKind::Usage, "--batch must be >= 1, --threads and --feature-threads >= 0", "storefuse-infer predict");
   }
 
-  auto model = Model::load(model_path);
+  const auto adapter = contract::ModelAdapter::load(model_path);
   std::shared_ptr<ds::DatasetReader> reader;
   std::optional<ingest::Manifest> manifest;
   std::optional<ingest::FeatureExtractor> extractor;
   if (media) {
-    extractor.emplace(model_spec(*model, model_path));
+    extractor.emplace(model_spec(adapter));
     manifest = ingest::read_manifest(data);
   } else {
     reader = ds::DatasetReader::open(data, {});
   }
   const ds::FeatureSpec& spec = media ? extractor->spec() : reader->spec();
-  check_compatible(*model, spec, data);
-  const auto names = class_names(*model, spec);
+  adapter.check_data(spec, data);
+  const auto names = adapter.class_names(&spec);
   const int64_t classes = static_cast<int64_t>(names.size());
-  Session session(model, SessionOptions{threads, false, false});
+  Session session(adapter.shared_model(), SessionOptions{threads, false, false});
   std::map<int64_t, ingest::Label> labels;
   if (!labels_path.empty()) labels = ingest::read_labels(labels_path, names);
   const bool has_targets = media ? !labels_path.empty() : reader->has_targets();
@@ -169,21 +127,16 @@ int run_predict(const std::vector<std::string>& args) {
   auto predict_rows = [&](const ds::Batch& rows) {
     for (int64_t begin = 0; begin < rows.rows; begin += batch) {
       ds::Batch b = slice(rows, spec, begin, std::min<int64_t>(batch, rows.rows - begin));
-      auto feeds = feeds_from_batch(b);
       auto start = std::chrono::steady_clock::now();
-      auto result = session.run(feeds);
+      const contract::ModelOutputs result = adapter.run(session, b);
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      const Tensor& logits = result.at("behavior_logits");
-      if (logits.dim(1) != classes) {
-        throw Error(ErrorKind::Model, "the model has " + std::to_string(logits.dim(1)) + " classes, its names list " +
-                                          std::to_string(classes), model_path);
-      }
-      std::vector<float> probs(logits.data<float>(), logits.data<float>() + logits.numel());
-      metrics::softmax_rows(probs, classes);
-      const float* dwell = result.at("dwell_s").data<float>();
-      const float* engagement = result.at("engagement").data<float>();
+      const size_t first = all.probs.size();
+      adapter.append(result, all);
+      const float* probs = all.probs.data() + first;
+      const float* dwell = result.dwell_s.data();
+      const float* engagement = result.engagement.data();
       for (int64_t i = 0; i < b.rows; ++i) {
-        const float* p = probs.data() + i * classes;
+        const float* p = probs + i * classes;
         if (jsonl) {
           json row = {{"sample_id", std::to_string(b.sample_id[i])}, {"dwell_s", dwell[i]},
                       {"engagement", engagement[i]}, {"latency_ms", ms / b.rows}};
@@ -195,9 +148,6 @@ int run_predict(const std::vector<std::string>& args) {
           out << "," << dwell[i] << "," << engagement[i] << "," << ms / b.rows << "\n";
         }
       }
-      all.probs.insert(all.probs.end(), probs.begin(), probs.end());
-      all.dwell_s.insert(all.dwell_s.end(), dwell, dwell + b.rows);
-      all.engagement.insert(all.engagement.end(), engagement, engagement + b.rows);
       if (has_targets) {
         targets.behavior.insert(targets.behavior.end(), b.behavior.begin(), b.behavior.end());
         targets.dwell_s.insert(targets.dwell_s.end(), b.dwell_s.begin(), b.dwell_s.end());

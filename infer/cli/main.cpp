@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/version.h"
 
 namespace {
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
                 "run 'storefuse-infer --help' for the list of commands");
   } catch (const Error& e) {
     std::cerr << "storefuse-infer: " << to_string(e.kind()) << ": " << e.what() << "\n";
-    return e.exit_code();
+    return exit_code(e);
   } catch (const std::exception& e) {
     std::cerr << "storefuse-infer: internal error: " << e.what() << "\n";
     return kExitFailure;

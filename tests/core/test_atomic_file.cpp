@@ -4,6 +4,7 @@
 
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/core/json.h"
 
 namespace fs = std::filesystem;
@@ -56,7 +57,7 @@ TEST(AtomicFile, MissingDirectoryIsAnIoErrorNamingIt) {
     EXPECT_EQ(e.kind(), ErrorKind::Io);
     EXPECT_NE(e.where().find("no/such"), std::string::npos) << e.what();
     EXPECT_FALSE(e.fix().empty());
-    EXPECT_EQ(e.exit_code(), 1);
+    EXPECT_EQ(exit_code(e), 1);
   }
 }
 
@@ -76,9 +77,9 @@ TEST(AtomicFile, JsonRoundTripAndParseErrorNamesFile) {
 }
 
 TEST(Error, UsageAndConfigExitTwoOthersExitOne) {
-  EXPECT_EQ(Error(ErrorKind::Usage, "x").exit_code(), 2);
-  EXPECT_EQ(Error(ErrorKind::Config, "x").exit_code(), 2);
-  EXPECT_EQ(Error(ErrorKind::Data, "x").exit_code(), 1);
+  EXPECT_EQ(exit_code(Error(ErrorKind::Usage, "x")), 2);
+  EXPECT_EQ(exit_code(Error(ErrorKind::Config, "x")), 2);
+  EXPECT_EQ(exit_code(Error(ErrorKind::Data, "x")), 1);
   Error e(ErrorKind::Config, "unknown key 'optim.lrr'", "exp.yaml:4", "did you mean 'optim.lr'?");
   std::string msg = e.what();
   EXPECT_NE(msg.find("exp.yaml:4"), std::string::npos);

@@ -8,6 +8,7 @@
 
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 
 namespace fs = std::filesystem;
 namespace cfg = storefuse::config;
@@ -36,7 +37,7 @@ class ConfigTest : public ::testing::Test {
       f();
     } catch (const Error& e) {
       EXPECT_EQ(e.kind(), ErrorKind::Config) << e.what();
-      EXPECT_EQ(e.exit_code(), 2);
+      EXPECT_EQ(exit_code(e), 2);
       return e;
     }
     ADD_FAILURE() << "expected a config error";

@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/core/log.h"
 
 namespace storefuse::cli {
@@ -16,6 +17,6 @@ int main(int argc, char** argv) {
     return storefuse::cli::run_export({argv + 1, argv + argc});
   } catch (const storefuse::Error& e) {
     std::cerr << "storefuse: " << storefuse::to_string(e.kind()) << ": " << e.what() << "\n";
-    return e.exit_code();
+    return exit_code(e);
   }
 }

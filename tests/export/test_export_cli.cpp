@@ -114,7 +114,7 @@ TEST_F(ExportCli, HelpNamesEveryCheckpointForm) {
   auto r = export_cli("--help");
   EXPECT_EQ(r.exit_code, 0);
   for (const char* want : {"--checkpoint", "best, last", "checkpoint file", "--out", "--precision",
-                           "--opset", "--verify-data", "--verify-samples", "--accuracy-data"}) {
+                           "--opset", "--verify-data", "--verify-samples", "--accuracy-data", "--atol", "--rtol"}) {
     EXPECT_NE(r.output.find(want), std::string::npos) << want << " in\n" << r.output;
   }
 }
@@ -265,4 +265,28 @@ TEST_F(ExportCli, CarriesTheTrainingSetsFeatureSummary) {
   EXPECT_NE(r.output.find("no feature summary"), std::string::npos) << r.output;
   EXPECT_EQ(metadata_of(out / "gone.onnx").count(md::kFeatureSummary), 0u);
   EXPECT_EQ(storefuse::read_json(out / "gone.json")["train_data"]["feature_summary"], false);
+}
+
+// The fp32 check compares |a - b| <= atol + rtol * |b|. Past the tolerance
+// it names the output and the size of the difference, suggests raising the
+// tolerance where float32 rounding can explain it, and writes nothing.
+TEST_F(ExportCli, AToleranceExceededNamesTheOutputAndWritesNothing) {
+  const auto a = run("tiny");
+  const auto out = out_dir("tolerance");
+  auto r = export_cli("--run " + a.string() + " --out " + (out / "m.onnx").string() + " --atol 1e-30 --rtol 0");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("differs from LibTorch's by up to"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("x the tolerance |a - b| <= 1e-30 + 0 * |b|"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("raise --atol / --rtol"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("emitter bug"), std::string::npos) << r.output;
+  expect_nothing_written(out);
+  r = export_cli("--run " + a.string() + " --out " + (out / "m.onnx").string() + " --atol 0");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  expect_nothing_written(out);
+  r = export_cli("--run " + a.string() + " --out " + (out / "m.onnx").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("max relative"), std::string::npos) << r.output;
+  const json card = storefuse::read_json(out / "m.json");
+  EXPECT_EQ(card["verification"]["rtol"].get<double>(), 1e-3);
+  EXPECT_TRUE(card["verification"]["per_output"]["behavior_logits"].contains("max_rel_diff"));
 }

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "storefuse/core/error.h"
 #include "storefuse/metrics/metrics.h"
+#include "storefuse/metrics/statistics.h"
 
 namespace m = storefuse::metrics;
 using storefuse::json;
@@ -74,6 +76,25 @@ TEST(Metrics, PerfectPredictionsAndConstantsGiveEdgeValues) {
   EXPECT_TRUE(std::isnan(r.engagement_pearson)) << "a constant prediction has no correlation";
 }
 
+// The one Pearson: from values and from running sums, with one rule for a
+// constant side (NaN) and for fewer than two samples. Golden r from
+// scipy.stats.pearsonr([1, 2, 3, 4, 6], [2, 1, 4, 3, 7]).
+TEST(Metrics, PearsonFromValuesAndFromSumsAgreeAndShareTheDegenerateRule) {
+  const std::vector<double> x{1, 2, 3, 4, 6}, y{2, 1, 4, 3, 7};
+  double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    sx += x[i], sy += y[i], sxx += x[i] * x[i], syy += y[i] * y[i], sxy += x[i] * y[i];
+  }
+  EXPECT_NEAR(m::pearson(x, y), 0.8806955667454326, 1e-12);
+  EXPECT_NEAR(m::pearson_from_sums(5, sx, sy, sxx, syy, sxy), m::pearson(x, y), 1e-12);
+  EXPECT_DOUBLE_EQ(m::pearson(x, x), 1.0);
+  EXPECT_TRUE(std::isnan(m::pearson({1, 2, 3}, {5, 5, 5})));
+  EXPECT_TRUE(std::isnan(m::pearson_from_sums(3, 6, 15, 14, 75, 30)));  // y = 5, 5, 5
+  EXPECT_TRUE(std::isnan(m::pearson({1}, {2})));
+  EXPECT_TRUE(std::isnan(m::pearson_from_sums(0, 0, 0, 0, 0, 0)));
+  EXPECT_THROW(m::pearson({1, 2}, {1, 2, 3}), storefuse::Error);
+}
+
 TEST(Metrics, SlicesPartitionTheSamples) {
   Case c = load_case(0);
   std::vector<std::string> keys;
@@ -115,4 +136,33 @@ TEST(Metrics, MissingModalityKeyNamesWhatIsAbsent) {
   EXPECT_EQ(m::missing_modality_key(all), "none");
   EXPECT_EQ(m::missing_modality_key(audio), "audio");
   EXPECT_EQ(m::missing_modality_key(two), "visual+text");
+}
+
+// The table of statistics: every row reads its own field of a Report, the
+// A/B tool compares the rows with a paired test, and an unknown name is a
+// config error that lists the known ones (no silent "higher is better").
+TEST(Statistics, EveryRowReadsItsFieldAndUnknownNamesAreErrors) {
+  m::Report r;
+  r.accuracy = 0.1, r.macro_f1 = 0.2, r.top2_accuracy = 0.3, r.dwell_mae_s = 4, r.dwell_rmse_s = 5;
+  r.engagement_pearson = 0.6, r.engagement_spearman = 0.7, r.engagement_mae = 0.8, r.ece = 0.9;
+  const std::map<std::string, double> want = {
+      {"accuracy", 0.1},          {"macro_f1", 0.2},           {"top2_accuracy", 0.3},
+      {"dwell_mae_s", 4},         {"dwell_rmse_s", 5},         {"engagement_pearson", 0.6},
+      {"engagement_spearman", 0.7}, {"engagement_mae", 0.8},   {"ece", 0.9}};
+  ASSERT_EQ(m::statistics().size(), want.size());
+  for (const auto& s : m::statistics()) EXPECT_EQ(s.of(r), want.at(s.name)) << s.name;
+  EXPECT_FALSE(m::statistic("dwell_mae_s").higher_is_better());
+  EXPECT_TRUE(m::statistic("dwell_mae_s").better(3.0, 4.0));
+  EXPECT_TRUE(m::statistic("accuracy").better(0.9, 0.8));
+  EXPECT_EQ(m::compared_statistic_names(),
+            (std::vector<std::string>{"accuracy", "macro_f1", "dwell_mae_s", "engagement_pearson", "ece"}));
+  EXPECT_EQ(m::primary_statistic_names(),
+            (std::vector<std::string>{"accuracy", "macro_f1", "dwell_mae_s", "engagement_pearson"}));
+  try {
+    m::statistic("accuracy_top5");
+    FAIL() << "no error for an unknown statistic";
+  } catch (const storefuse::Error& e) {
+    EXPECT_EQ(e.kind(), storefuse::ErrorKind::Config);
+    EXPECT_NE(std::string(e.what()).find("use one of accuracy, macro_f1"), std::string::npos) << e.what();
+  }
 }

@@ -10,6 +10,7 @@
 
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/exit_code.h"
 #include "storefuse/core/json.h"
 #include "storefuse/train/trainer.h"
 #include "synthetic_data.h"
@@ -50,7 +51,7 @@ TEST_F(Device, CudaIsAConfigErrorThatSaysWhyAndHowToFix) {
     FAIL() << "expected a Config error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Config);
-    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_EQ(exit_code(e), 2);
     EXPECT_NE(std::string(e.what()).find("CPU-only build"), std::string::npos) << e.what();
     EXPECT_NE(e.where().find("run.device=cuda"), std::string::npos) << e.where();
     EXPECT_NE(e.fix().find("run.device: cpu"), std::string::npos) << e.fix();

@@ -91,7 +91,8 @@ std::vector<RunSummary> list_runs(const fs::path& root) {
       if (r.is_discarded() || r.value("kind", "") != "epoch") continue;
       ++run.epochs;
       run.last_epoch = r;
-      if (!r.contains(run.best_metric)) continue;
+      // A NaN metric (a correlation of constant predictions) is written as null.
+      if (!r.contains(run.best_metric) || !r[run.best_metric].is_number()) continue;
       const double v = r[run.best_metric].get<double>();
       if (run.best_epoch.is_null() ||
           (maximise ? v > run.best_epoch[run.best_metric].get<double>()

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "storefuse/metrics/metrics.h"
 #include "storefuse/train/batch_tensors.h"
 
 namespace storefuse::train {
@@ -19,22 +20,6 @@ const std::vector<std::string>& validation_metric_names() {
       "val/loss", "val/behavior_loss", "val/dwell_loss", "val/engagement_loss", "val/accuracy",
       "val/dwell_mae_s", "val/dwell_pearson", "val/engagement_mae", "val/engagement_pearson"};
   return names;
-}
-
-double pearson(const std::vector<double>& x, const std::vector<double>& y) {
-  const double n = static_cast<double>(x.size());
-  if (x.size() < 2) return 0.0;
-  double mx = 0, my = 0;
-  for (size_t i = 0; i < x.size(); ++i) { mx += x[i]; my += y[i]; }
-  mx /= n;
-  my /= n;
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) * (x[i] - mx);
-    syy += (y[i] - my) * (y[i] - my);
-  }
-  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
 }
 
 json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader& loader,
@@ -79,9 +64,9 @@ json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader&
           {"val/engagement_loss", engagement / n},
           {"val/accuracy", correct / n},
           {"val/dwell_mae_s", mae(dwell_pred, dwell_true)},
-          {"val/dwell_pearson", pearson(dwell_pred, dwell_true)},
+          {"val/dwell_pearson", metrics::pearson(dwell_pred, dwell_true)},
           {"val/engagement_mae", mae(eng_pred, eng_true)},
-          {"val/engagement_pearson", pearson(eng_pred, eng_true)}};
+          {"val/engagement_pearson", metrics::pearson(eng_pred, eng_true)}};
 }
 
 }  // namespace storefuse::train

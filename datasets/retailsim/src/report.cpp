@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "storefuse/datasets/feature_spec.h"
+#include "storefuse/metrics/metrics.h"
 
 namespace storefuse::retailsim {
 
@@ -29,12 +30,7 @@ void RegressionStats::merge(const RegressionStats& o) {
 
 double RegressionStats::mae() const { return n ? sum_abs / n : 0.0; }
 
-double RegressionStats::correlation() const {
-  if (n < 2) return 0.0;
-  double cov = sxy / n - (sx / n) * (sy / n);
-  double vx = sxx / n - (sx / n) * (sx / n), vy = syy / n - (sy / n) * (sy / n);
-  return vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0.0;
-}
+double RegressionStats::correlation() const { return metrics::pearson_from_sums(double(n), sx, sy, sxx, syy, sxy); }
 
 void SplitReport::add(const Visit& v) {
   ++rows;

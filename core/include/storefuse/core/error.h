@@ -6,8 +6,9 @@
 
 namespace storefuse {
 
-// The kind decides the process exit code: usage and config errors exit 2,
-// everything else exits 1 (see exit_code()).
+// What kind of failure an Error is. The executables map it to their exit
+// code (storefuse/core/exit_code.h); the error type itself knows nothing of
+// processes, so the runtime core can throw it on a device.
 enum class ErrorKind {
   Usage,        // bad command line
   Config,       // bad YAML or --set value
@@ -31,16 +32,10 @@ class Error : public std::runtime_error {
   const std::string& problem() const { return problem_; }
   const std::string& where() const { return where_; }
   const std::string& fix() const { return fix_; }
-  int exit_code() const;
 
  private:
   ErrorKind kind_;
   std::string problem_, where_, fix_;
 };
-
-// Exit codes shared by both executables.
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
 
 }  // namespace storefuse

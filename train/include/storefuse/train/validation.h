@@ -21,7 +21,5 @@ const std::vector<std::string>& validation_metric_names();
 json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader& loader,
               const torch::Device& device);
 
-// Pearson correlation; 0 when either side is constant.
-double pearson(const std::vector<double>& x, const std::vector<double>& y);
 
 }  // namespace storefuse::train

@@ -13,7 +13,8 @@
 
 namespace storefuse::retailsim {
 
-// Pearson correlation and mean absolute error of predictions against targets.
+// Pearson correlation (metrics::pearson_from_sums) and mean absolute error of
+// predictions against targets.
 struct RegressionStats {
   int64_t n = 0;
   double sum_abs = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;

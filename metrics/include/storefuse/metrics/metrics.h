@@ -63,7 +63,14 @@ std::map<std::string, Report> evaluate_slices(const Outputs& out, const Targets&
                                               const Options& opt = {});
 
 // The pieces, exposed for the A/B statistics.
+// Pearson's r: the one implementation (eval, validation, the A/B tool and
+// RetailSim's oracle call it). NaN when there are fewer than 2 samples or
+// either side is constant: a constant has no correlation, and reporting 0
+// would pass it off as a measured "no linear relation".
 double pearson(const std::vector<double>& a, const std::vector<double>& b);
+// The same from the sums over w samples of x, y, x², y² and x·y (for
+// statistics kept as running or resampled sums).
+double pearson_from_sums(double w, double sx, double sy, double sxx, double syy, double sxy);
 double spearman(const std::vector<double>& a, const std::vector<double>& b);
 std::vector<double> ranks(const std::vector<double>& v);  // average ranks, 1-based
 double expected_calibration_error(const std::vector<float>& probs, int64_t n_classes,

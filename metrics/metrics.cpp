@@ -26,7 +26,26 @@ std::vector<int64_t> argmax_rows(const std::vector<float>& p, int64_t c) {
   return out;
 }
 
+namespace {
+
+// r from the centred sums: the degenerate rule lives here alone.
+double correlation(double n, double sab, double saa, double sbb) {
+  if (!(n >= 2) || !(saa > 0) || !(sbb > 0)) return NAN;
+  return std::clamp(sab / std::sqrt(saa * sbb), -1.0, 1.0);
+}
+
+}  // namespace
+
+double pearson_from_sums(double w, double sx, double sy, double sxx, double syy, double sxy) {
+  if (!(w > 0)) return NAN;
+  return correlation(w, sxy - sx * sy / w, sxx - sx * sx / w, syy - sy * sy / w);
+}
+
 double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) {
+    throw Error(ErrorKind::Runtime, "pearson of " + std::to_string(a.size()) + " against " +
+                                        std::to_string(b.size()) + " values", "metrics::pearson");
+  }
   size_t n = a.size();
   if (n < 2) return NAN;
   double ma = std::accumulate(a.begin(), a.end(), 0.0) / n;
@@ -37,8 +56,7 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
     saa += (a[i] - ma) * (a[i] - ma);
     sbb += (b[i] - mb) * (b[i] - mb);
   }
-  if (saa == 0 || sbb == 0) return NAN;  // a constant has no correlation
-  return sab / std::sqrt(saa * sbb);
+  return correlation(double(n), sab, saa, sbb);
 }
 
 std::vector<double> ranks(const std::vector<double>& v) {

@@ -14,7 +14,9 @@
 namespace storefuse::abtest {
 
 // Metrics the decision can be made on, and their direction.
-const std::vector<std::string>& primary_metric_names();  // accuracy, macro_f1, dwell_mae_s, engagement_pearson
+// From the table of statistics (storefuse/metrics/statistics.h): the rows
+// that may be primary, and a row's direction (Error(Config) for an unknown name).
+const std::vector<std::string>& primary_metric_names();
 bool higher_is_better(const std::string& metric);
 
 struct DecisionRule {

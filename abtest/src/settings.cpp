@@ -1,18 +1,16 @@
 #include "storefuse/abtest/settings.h"
 
 #include "storefuse/core/error.h"
+#include "storefuse/metrics/statistics.h"
 
 namespace storefuse::abtest {
 
 const std::vector<std::string>& primary_metric_names() {
-  static const std::vector<std::string> names = {"accuracy", "macro_f1", "dwell_mae_s",
-                                                 "engagement_pearson"};
+  static const std::vector<std::string> names = metrics::primary_statistic_names();
   return names;
 }
 
-bool higher_is_better(const std::string& metric) {
-  return metric != "dwell_mae_s" && metric != "ece";
-}
+bool higher_is_better(const std::string& metric) { return metrics::statistic(metric).higher_is_better(); }
 
 Settings settings_from_config(const config::Node& cfg) {
   const config::Node& n = cfg["abtest"];

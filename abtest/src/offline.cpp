@@ -7,6 +7,7 @@
 
 #include "storefuse/abtest/multiple_testing.h"
 #include "storefuse/core/error.h"
+#include "storefuse/metrics/statistics.h"
 
 namespace storefuse::abtest {
 
@@ -38,12 +39,6 @@ double macro_f1_from_counts(const double* tp, const double* fp, const double* fn
     }
   }
   return used ? sum / used : 0.0;
-}
-
-double pearson_from_sums(double sx, double sy, double sxx, double syy, double sxy, double w) {
-  const double vx = sxx - sx * sx / w, vy = syy - sy * sy / w;
-  if (!(vx > 0) || !(vy > 0)) return NAN;
-  return (sxy - sx * sy / w) / std::sqrt(vx * vy);
 }
 
 int ece_bin(double confidence, int bins) {
@@ -101,8 +96,8 @@ SumStatistic difference_statistic(const std::string& name, const Paired& p,
   if (name == "engagement_pearson") {
     // Columns: sum t, t², a, a², t·a, b, b², t·b.
     SumStatistic s(8, [](const double* v, double w) {
-      return pearson_from_sums(v[0], v[5], v[1], v[6], v[7], w) -
-             pearson_from_sums(v[0], v[2], v[1], v[3], v[4], w);
+      return metrics::pearson_from_sums(w, v[0], v[5], v[1], v[6], v[7]) -
+             metrics::pearson_from_sums(w, v[0], v[2], v[1], v[3], v[4]);
     });
     for (size_t i : rows) {
       const double y = t.engagement[i], ea = p.d.a.engagement[i], eb = p.d.b.engagement[i];
@@ -165,21 +160,17 @@ WilcoxonTest wilcoxon_over(const Paired& p, const std::vector<size_t>& rows) {
 }
 
 // The test of "no difference" that goes with each metric.
+// (metrics::statistic(name).paired_test says which.)
 std::pair<std::string, double> test_for(const std::string& name, const Paired& p,
                                         const std::vector<size_t>& rows, const BootstrapResult& boot) {
-  if (name == "accuracy") return {"mcnemar_exact", mcnemar_over(p, rows).p_value};
-  if (name == "dwell_mae_s") return {"wilcoxon_signed_rank", wilcoxon_over(p, rows).p_value};
-  return {"bootstrap", bootstrap_p_value(boot.replicates)};
+  const std::string& test = metrics::statistic(name).paired_test;
+  if (test == "mcnemar_exact") return {test, mcnemar_over(p, rows).p_value};
+  if (test == "wilcoxon_signed_rank") return {test, wilcoxon_over(p, rows).p_value};
+  if (test == "bootstrap") return {test, bootstrap_p_value(boot.replicates)};
+  throw Error(ErrorKind::Runtime, "statistic '" + name + "' has no paired test '" + test + "'", "abtest::test_for");
 }
 
-double metric_of(const metrics::Report& r, const std::string& name) {
-  if (name == "accuracy") return r.accuracy;
-  if (name == "macro_f1") return r.macro_f1;
-  if (name == "dwell_mae_s") return r.dwell_mae_s;
-  if (name == "engagement_pearson") return r.engagement_pearson;
-  if (name == "ece") return r.ece;
-  throw Error(ErrorKind::Runtime, "unknown metric '" + name + "'", "abtest::metric_of");
-}
+double metric_of(const metrics::Report& r, const std::string& name) { return metrics::statistic(name).of(r); }
 
 std::vector<ReliabilityBin> reliability(const Top& top, const std::vector<int64_t>& labels, int bins) {
   std::vector<ReliabilityBin> out(static_cast<size_t>(bins));
@@ -273,10 +264,12 @@ OfflineResult compare_offline(const PairedData& d, const Settings& s) {
   std::iota(all.begin(), all.end(), 0);
   BootstrapOptions bopt{s.resamples, 1.0 - s.decision.alpha, s.seed};
 
-  std::vector<std::string> names = {"accuracy", "macro_f1", "dwell_mae_s", "engagement_pearson"};
-  if (d.a_has_probs && d.b_has_probs) {
-    names.push_back("ece");
-  } else {
+  std::vector<std::string> names;
+  for (const auto& name : metrics::compared_statistic_names()) {
+    if (metrics::statistic(name).needs_probs && !(d.a_has_probs && d.b_has_probs)) continue;
+    names.push_back(name);
+  }
+  if (!(d.a_has_probs && d.b_has_probs)) {
     r.notes.push_back("ECE and reliability are left out: a prediction file has a class but no probabilities");
   }
   for (const auto& name : names) {

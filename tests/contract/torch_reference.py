@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""Compare storefuse-infer predictions with PyTorch's seed network.
+
+Usage: torch_reference.py DATA.h5 PREDS.csv
+
+Rebuilds the network of tests/fixtures/make_seed_onnx.py with its seed (the
+weights of the exported model.onnx), runs it on every row of DATA.h5 and
+checks the softmax probabilities and dwell_s of PREDS.csv within 1e-5
+(engagement too). Exits 1 naming the worst column otherwise.
+"""
+import csv
+import os
+import sys
+
+import h5py
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+from make_seed_onnx import FEATURES, SeedFusion  # noqa: E402
+
+
+def main(data_path, preds_path):
+    torch.manual_seed(2024)
+    model = SeedFusion().eval()
+    with h5py.File(data_path, "r") as f:
+        inputs = [torch.from_numpy(f["inputs/" + m][:]) for m in FEATURES]
+        ids = f["ids/sample_id"][:]
+    with torch.no_grad():
+        logits, dwell, engagement = model(*inputs)
+    probs = torch.softmax(logits.double(), dim=1).numpy()
+    with open(preds_path) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(ids), f"{len(rows)} predictions for {len(ids)} rows"
+    assert [int(r["sample_id"]) for r in rows] == ids.tolist(), "sample ids differ"
+    p_cols = [c for c in rows[0] if c.startswith("p_")]
+    assert len(p_cols) == probs.shape[1], f"{len(p_cols)} probability columns for {probs.shape[1]} classes"
+    got = {
+        "probabilities": np.array([[float(r[c]) for c in p_cols] for r in rows]),
+        "dwell_s": np.array([float(r["dwell_s"]) for r in rows]),
+        "engagement": np.array([float(r["engagement"]) for r in rows]),
+    }
+    want = {"probabilities": probs, "dwell_s": dwell.double().numpy().ravel(),
+            "engagement": engagement.double().numpy().ravel()}
+    failed = False
+    for name in got:
+        diff = float(np.max(np.abs(got[name] - want[name])))
+        print(f"{name}: max |diff| {diff:.3g} over {len(rows)} rows")
+        failed |= not diff <= 1e-5
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1], sys.argv[2]))
