@@ -20,8 +20,9 @@
 #include "storefuse/features/mfcc.h"
 #include "storefuse/features/sensor.h"
 #include "storefuse/features/text.h"
-#include "storefuse/features/visual.h"
+#include "storefuse/features/video.h"
 #include "storefuse/features/wav.h"
+#include "storefuse/pipeline/feature_pipeline.h"
 
 namespace storefuse::cli {
 namespace {
@@ -177,40 +178,11 @@ Table tokens_table(const std::string& text, const po::variables_map& vm, bool ve
   return t;
 }
 
-sf::SensorSeries read_sensor_csv(const std::string& file, const sf::SensorParams& p) {
-  std::ifstream in(file);
-  if (!in) throw Error(ErrorKind::Io, "cannot open sensor CSV", file, "");
-  std::string line;
-  std::getline(in, line);
-  std::string want = "timestamp_s";
-  for (const auto& c : p.channels) want += "," + c.name;
-  if (line != want) throw Error(ErrorKind::Data, "sensor CSV header does not match the channels", file, "expected: " + want);
-  sf::SensorSeries s;
-  s.channels = p.num_channels();
-  for (int64_t row = 2; std::getline(in, line); ++row) {
-    std::vector<float> values;
-    double t = 0;
-    std::stringstream ss(line);
-    std::string cell;
-    for (int c = 0; std::getline(ss, cell, ','); ++c) {
-      try {
-        if (c == 0) t = std::stod(cell);
-        else values.push_back(cell.empty() ? NAN : std::stof(cell));
-      } catch (const std::exception&) {
-        throw Error(ErrorKind::Data, "not a number: '" + cell + "'", file + ":" + std::to_string(row), "");
-      }
-    }
-    while (static_cast<int>(values.size()) < s.channels) values.push_back(NAN);  // trailing empty cells
-    s.add_row(t, values);
-  }
-  return s;
-}
-
 Table sensor_table(const std::string& file, const po::variables_map& vm, bool vector) {
   auto params = modality_params(vm, Modality::Sensor, "sensor");
   sf::SensorParams p = sf::SensorParams::retail_defaults();
   if (params.contains("sensor") && !params["sensor"].empty()) p = params["sensor"].get<sf::SensorParams>();
-  auto w = sf::resample_window(read_sensor_csv(file, p), p);
+  auto w = sf::resample_window(pipeline::read_sensor_csv(file, p), p);
   std::optional<sf::SensorNormaliser> norm;
   if (params.contains("normalisation")) norm = sf::SensorNormaliser::from_json(params["normalisation"], p.num_channels());
   Table t;

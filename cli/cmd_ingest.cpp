@@ -60,7 +60,7 @@ int run_ingest(const std::vector<std::string>& args) {
   const ingest::IngestResult res = ingest::ingest(r);
   if (!report.empty()) {
     json j = {{"manifest", r.manifest.string()}, {"samples", res.samples}, {"written", res.rows},
-              {"skipped", ingest::to_json(res.skipped)}};
+              {"skipped", pipeline::to_json(res.skipped)}};
     write_json_atomic(report, j);
   }
   for (size_t i = 0; i < res.skipped.size() && i < 10; ++i) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The torch-free runtime under AddressSanitizer + UndefinedBehaviorSanitizer:
-# builds storefuse_infer and its tests with clang in their own build folder,
-# runs the runtime's unit, seed-network and conformance tests, replays the
+# builds storefuse_infer and its tests with clang in their own build folder
+# (the runtime alone, as the edge preset has it), runs the runtime's unit,
+# seed-network, model-adapter and conformance tests, replays the
 # fuzz corpus, then fuzzes the ONNX loader for FUZZ_SECONDS (default 45).
 # Any sanitizer report, test failure or fuzzer crash fails the script (exit 1);
 # a crashing input is left in BUILD/fuzz-artifacts/.
@@ -20,19 +21,22 @@ jobs=${JOBS:-2}
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
 
-echo "== configure $build (clang, ASan + UBSan, torch-free)"
+echo "== configure $build (clang, ASan + UBSan, the runtime alone)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" \
-  -DSTOREFUSE_BUILD_TRAIN=OFF -DSTOREFUSE_BUILD_BENCH=OFF -DSTOREFUSE_SANITIZE=ON \
+  -DSTOREFUSE_BUILD_TOOLKIT=OFF -DSTOREFUSE_BUILD_TRAIN=OFF -DSTOREFUSE_WITH_HDF5=OFF -DSTOREFUSE_WITH_OPENCV=OFF \
+  -DSTOREFUSE_BUILD_BENCH=OFF -DSTOREFUSE_SANITIZE=ON \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined" > "$build.configure.log" 2>&1 ||
   { cat "$build.configure.log"; exit 1; }
 echo "== build"
-nice ninja -C "$build" -j "$jobs" test_infer onnx_conformance fuzz_infer_loader
+nice ninja -C "$build" -j "$jobs" test_infer test_contract onnx_conformance fuzz_infer_loader
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "== runtime tests"
 "$build/tests/infer/test_infer" --gtest_brief=1
+echo "== model adapter"
+"$build/tests/contract/test_contract" --gtest_brief=1
 echo "== ONNX conformance"
 "$build/tests/infer/onnx_conformance" /usr/share/libonnx-testdata/data/node | tail -1
 echo "== fuzz the loader for ${seconds}s"

@@ -19,6 +19,7 @@
 #include "dot_kernels.h"
 #include "panel_gemm.h"
 #include "sgemm.h"
+#include "storefuse/infer/process.h"
 
 using namespace storefuse::infer;
 

@@ -135,7 +135,9 @@ ModelAdapter::ModelAdapter(std::shared_ptr<const infer::Model> model, std::strin
   }
 }
 
-ModelAdapter ModelAdapter::load(const std::string& path) { return ModelAdapter(infer::Model::load(path), path); }
+ModelAdapter ModelAdapter::load(const std::string& path, const infer::LoadOptions& options) {
+  return ModelAdapter(infer::Model::load(path, options), path);
+}
 
 std::vector<std::string> ModelAdapter::class_names(const ds::FeatureSpec* data_spec) const {
   if (auto it = model_->metadata().find(infer::metadata::kClassNames); it != model_->metadata().end()) {
@@ -199,7 +201,7 @@ ModelOutputs ModelAdapter::run(infer::Session& session, const ds::Batch& b) cons
   for (int64_t begin = 0; begin < b.rows; begin += piece) {
     const int64_t n = std::min(piece, b.rows - begin);
     const int64_t rows = fixed_batch_ > 0 ? fixed_batch_ : n;  // a fixed batch is padded with zero rows
-    const auto out = session.run(feeds(b, begin, n, rows));
+    const auto out = session.run(feeds(b, begin, n, rows), {{kOutputs.begin(), kOutputs.end()}});
     const infer::Tensor& logits = out.at(kBehaviorLogits);
     if (logits.rank() != 2 || logits.dim(0) != rows) {
       throw Error(ErrorKind::Model,

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "storefuse/core/error.h"
+#include "storefuse/core/warn.h"
 
 namespace storefuse {
 
@@ -17,6 +18,7 @@ void init_logging(const std::string& level) {
   logger->set_pattern("%^[%H:%M:%S.%e %l]%$ %v");
   logger->set_level(lvl);
   spdlog::set_default_logger(logger);
+  set_warning_sink([](const std::string& message) { spdlog::warn("{}", message); });
 }
 
 }  // namespace storefuse

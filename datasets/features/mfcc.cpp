@@ -5,11 +5,11 @@
 #include <limits>
 #include <string>
 
-#include <spdlog/spdlog.h>
 
 #include "fft_simd.h"
 #include "mfcc_tables.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/warn.h"
 
 namespace storefuse::features {
 namespace {
@@ -200,9 +200,9 @@ MfccExtractor::MfccExtractor(const MfccParams& params)
     for (auto it = first; it < last; ++it) band.weights.push_back(static_cast<float>(*it));
     if (band.weights.empty()) {
       // torchaudio only warns too: the band is a constant feature, not an error.
-      spdlog::warn("mfcc: mel band {} of {} covers no FFT bin (n_fft {}, sample rate {} Hz); "
-                   "fewer mel bands or a larger n_fft avoid it",
-                   m, bank.size(), params_.n_fft, params_.sample_rate_hz);
+      warn("mfcc: mel band " + std::to_string(m) + " of " + std::to_string(bank.size()) +
+           " covers no FFT bin (n_fft " + std::to_string(params_.n_fft) + ", sample rate " +
+           std::to_string(params_.sample_rate_hz) + " Hz); fewer mel bands or a larger n_fft avoid it");
     }
     bands_.push_back(std::move(band));
   }

@@ -82,4 +82,14 @@ void from_json(const json& j, VisualParams& p) {
   p = out;
 }
 
+std::vector<int> sample_frame_indices(int available, int count) {
+  std::vector<int> idx(count > 0 ? count : 0);
+  for (int i = 0; i < count; ++i) {
+    // Centre of the i-th of `count` equal slices: never the very first or last
+    // frame of a long clip, where fades and cuts tend to be.
+    idx[i] = static_cast<int>((i + 0.5) * available / count);
+  }
+  return idx;
+}
+
 }  // namespace storefuse::features

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "command.h"
+#include "environment.h"
 #include "storefuse/core/error.h"
 #include "storefuse/infer/session.h"
 
@@ -105,7 +106,7 @@ int run_bench(const std::vector<std::string>& args) {
   const double rss_before_mb = proc_status_mb("VmRSS");
   const auto load_start = std::chrono::steady_clock::now();
   const double load_cpu_start = thread_cpu_ms();
-  auto model = Model::load(vm["model"].as<std::string>());
+  auto model = Model::load(vm["model"].as<std::string>(), load_options());
   const double load_cpu_ms = thread_cpu_ms() - load_cpu_start;
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
@@ -114,8 +115,7 @@ int run_bench(const std::vector<std::string>& args) {
   for (int batch : batches) {
     const auto inputs = random_inputs(*model, batch);
     for (int t : threads) {
-      SessionOptions session_options;
-      session_options.threads = t;
+      SessionOptions session_options = cli::session_options(t);
       session_options.reference_kernels = vm["reference"].as<bool>();
       session_options.profile = vm["profile"].as<bool>();
       Session session(model, session_options);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "environment.h"
 #include "storefuse/infer/model.h"
 
 namespace storefuse::infer::cli {
@@ -26,7 +27,7 @@ int run_check(const std::vector<std::string>& args) {
   if (!parse_args("check", "--model MODEL.onnx", options, args, vm)) return 0;
 
   const std::string path = vm["model"].as<std::string>();
-  auto model = Model::load(path);
+  auto model = Model::load(path, load_options());
   std::cout << path << ": ok\n"
             << "  producer    " << (model->producer().empty() ? "-" : model->producer()) << "\n"
             << "  opset       " << model->opset() << "\n"

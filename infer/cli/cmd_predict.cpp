@@ -1,6 +1,6 @@
 // storefuse-infer predict: a model over a dataset file, or over raw media
 // files listed in a manifest (features rebuilt with the model's own feature
-// spec, through storefuse_ingest), one prediction per sample, in the
+// spec, through the feature pipeline), one prediction per sample, in the
 // CSV/JSONL format `storefuse abtest` reads.
 #include <tbb/global_control.h>
 
@@ -14,15 +14,15 @@
 #include <sstream>
 
 #include "command.h"
+#include "environment.h"
+#include "dataset_io.h"
 #include "storefuse/contract/model_adapter.h"
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/progress.h"
-#include "storefuse/datasets/dataset_reader.h"
-#include "storefuse/datasets/dataset_writer.h"
 #include "storefuse/infer/model_metadata.h"
 #include "storefuse/infer/session.h"
-#include "storefuse/ingest/ingest.h"
+#include "storefuse/pipeline/extract.h"
 #include "storefuse/metrics/metrics.h"
 
 namespace storefuse::infer::cli {
@@ -92,23 +92,23 @@ int run_predict(const std::vector<std::string>& args) {
     throw Error(ErrorKind::Usage, "--batch must be >= 1, --threads and --feature-threads >= 0", "storefuse-infer predict");
   }
 
-  const auto adapter = contract::ModelAdapter::load(model_path);
-  std::shared_ptr<ds::DatasetReader> reader;
-  std::optional<ingest::Manifest> manifest;
-  std::optional<ingest::FeatureExtractor> extractor;
+  const auto adapter = contract::ModelAdapter::load(model_path, load_options());
+  std::unique_ptr<DatasetRows> reader;
+  std::optional<pipeline::Manifest> manifest;
+  std::optional<pipeline::FeaturePipeline> extractor;
   if (media) {
     extractor.emplace(model_spec(adapter));
-    manifest = ingest::read_manifest(data);
+    manifest = pipeline::read_manifest(data);
   } else {
-    reader = ds::DatasetReader::open(data, {});
+    reader = open_dataset(data);
   }
   const ds::FeatureSpec& spec = media ? extractor->spec() : reader->spec();
   adapter.check_data(spec, data);
   const auto names = adapter.class_names(&spec);
   const int64_t classes = static_cast<int64_t>(names.size());
-  Session session(adapter.shared_model(), SessionOptions{threads, false, false});
-  std::map<int64_t, ingest::Label> labels;
-  if (!labels_path.empty()) labels = ingest::read_labels(labels_path, names);
+  Session session(adapter.shared_model(), session_options(threads));
+  std::map<int64_t, pipeline::Label> labels;
+  if (!labels_path.empty()) labels = pipeline::read_labels(labels_path, names);
   const bool has_targets = media ? !labels_path.empty() : reader->has_targets();
 
   std::ostringstream out;
@@ -158,23 +158,22 @@ int run_predict(const std::vector<std::string>& args) {
     }
   };
   double feature_s = 0;
-  std::vector<ingest::Skipped> skipped;
+  std::vector<pipeline::Skipped> skipped;
   if (media) {
     std::optional<tbb::global_control> limit;
     if (feature_threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, feature_threads);
-    const ingest::PosLogs pos = ingest::PosLogs::read(*manifest);
-    std::optional<ds::DatasetWriter> saved;
+    const pipeline::PosLogs pos = pipeline::PosLogs::read(*manifest);
+    std::unique_ptr<DatasetSink> saved;
     if (!save_path.empty()) {
-      ds::WriterOptions wo;
-      wo.has_targets = has_targets;
-      saved.emplace(save_path, spec, json{{"source", "storefuse-infer predict --media"}, {"manifest", data}}, wo);
+      saved = create_dataset(save_path, spec, json{{"source", "storefuse-infer predict --media"}, {"manifest", data}},
+                             has_targets);
     }
-    ingest::ExtractOptions eo;
+    pipeline::ExtractOptions eo;
     eo.skip_bad = vm["skip-bad"].as<bool>();
     eo.labels = has_targets ? &labels : nullptr;
     eo.progress = &progress;
     auto chunk_start = std::chrono::steady_clock::now();
-    ingest::extract(*manifest, pos, *extractor, eo, skipped, [&](const ds::Batch& rows) {
+    pipeline::extract(*manifest, pos, *extractor, eo, skipped, [&](const ds::Batch& rows) {
       feature_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - chunk_start).count();
       if (saved) saved->append(rows);
       predict_rows(rows);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "environment.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/exit_code.h"
 #include "storefuse/version.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
       std::cout << "storefuse-infer " << STOREFUSE_VERSION << "\n";
       return kExitOk;
     }
+    infer::cli::apply_process_environment();
     for (const auto& c : infer::cli::commands()) {
       if (args[0] == c.name) return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
     }

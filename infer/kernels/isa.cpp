@@ -1,7 +1,8 @@
 #include "isa.h"
 
-#include <cstdlib>
-#include <cstring>
+#include <atomic>
+
+#include "storefuse/infer/process.h"
 
 namespace storefuse::infer {
 
@@ -16,11 +17,20 @@ IsaLevel cpu_isa_level() {
   return IsaLevel::Portable;
 }
 
+namespace {
+
+std::atomic<KernelIsa> isa_limit{KernelIsa::Best};
+
+}  // namespace
+
+void limit_kernel_isa(KernelIsa limit) { isa_limit.store(limit); }
+
 IsaLevel chosen_isa_level() {
   IsaLevel level = cpu_isa_level();
-  if (const char* cap = std::getenv("STOREFUSE_INFER_ISA")) {
-    if (std::strcmp(cap, "portable") == 0) level = IsaLevel::Portable;
-    if (std::strcmp(cap, "avx2") == 0 && level > IsaLevel::Avx2) level = IsaLevel::Avx2;
+  switch (isa_limit.load()) {
+    case KernelIsa::Portable: return IsaLevel::Portable;
+    case KernelIsa::Avx2: return level > IsaLevel::Avx2 ? IsaLevel::Avx2 : level;
+    case KernelIsa::Best: break;
   }
   return level;
 }

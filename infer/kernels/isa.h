@@ -11,8 +11,7 @@ enum class IsaLevel { Portable = 0, Avx2 = 1, Avx512 = 2 };
 
 // The best level this CPU runs (Portable on non-x86 builds).
 IsaLevel cpu_isa_level();
-// cpu_isa_level() capped by STOREFUSE_INFER_ISA=portable|avx2|avx512 in the
-// environment (for testing and comparisons).
+// cpu_isa_level() capped by limit_kernel_isa() (storefuse/infer/process.h).
 IsaLevel chosen_isa_level();
 
 // One kernel family (dot products, panel GEMM) compiled once per level. A

@@ -48,8 +48,8 @@ PanelWeights::PanelWeights(const float* w, int64_t n, int64_t k, bool nk) : n_(n
   data_ = std::static_pointer_cast<float>(allocate_weight_storage(count * sizeof(float)));
   // Subnormal weights (below 2^-126, what weight decay leaves in trained
   // models) are packed as zero: an FMA with a subnormal operand takes a
-  // microcode assist on x86, which made a trained seed network 5x slower at
-  // batch 64 than a fresh one. What they add to an output is below 2^-126
+  // microcode assist on x86, which made a trained seed network several times
+  // slower at batch 64 than a fresh one. What they add to an output is below 2^-126
   // times an activation, far under float resolution of any normal result.
   auto flushed = [](float v) { return std::fabs(v) < std::numeric_limits<float>::min() ? 0.0f : v; };
   auto pack = [&](int64_t p) {

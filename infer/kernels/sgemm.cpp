@@ -1,12 +1,13 @@
 #include "sgemm.h"
 
+#include "storefuse/infer/process.h"
+
 #include <cblas.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <mutex>
 
 namespace storefuse::infer {
 
@@ -15,8 +16,7 @@ GemmShape dense_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
 }
 
 void use_single_threaded_blas() {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
+  openblas_set_num_threads(1);
 }
 
 void sgemm_reference(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
@@ -85,7 +85,7 @@ void sgemm_fast(const GemmShape& s, float alpha, const float* a, const float* b,
     sgemm_serial(s, alpha, a, b, beta, c);
     return;
   }
-  // OpenBLAS runs single-threaded (use_single_threaded_blas); the arena's
+  // With OpenBLAS single-threaded (use_single_threaded_blas, process.h), the arena's
   // threads each take a block of the larger output dimension. Splitting
   // columns means each thread reads only its share of B, the weights.
   if (s.m > s.n) {

@@ -23,10 +23,6 @@ inline void sgemm(bool reference, const GemmShape& s, float alpha, const float* 
   reference ? sgemm_reference(s, alpha, a, b, beta, c) : sgemm_fast(s, alpha, a, b, beta, c);
 }
 
-// Makes OpenBLAS run on the calling thread: the runtime does its own
-// threading (TBB arenas sized per session). Idempotent.
-void use_single_threaded_blas();
-
 // The fast kernel on the calling thread only.
 void sgemm_serial(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
 

@@ -14,8 +14,7 @@ std::shared_ptr<void> allocate_weight_storage(size_t bytes);
 
 // Many weights in one such allocation, so that weights of less than 2 MB
 // sit on 2 MB pages too once their total reaches it (the int8 seed network's
-// matrices are 0.6-2 MB each; a speed-up from it is not established, see
-// docs/runtime.md). Each piece keeps the block alive; a piece that is freed
+// matrices are 0.6-2 MB each; a speed-up from it is not established). Each piece keeps the block alive; a piece that is freed
 // hands the whole pages it covered back to the system at once (weights
 // that are packed into other storage and dropped leave no resident hole).
 class WeightBlock {

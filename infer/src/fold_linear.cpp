@@ -156,9 +156,8 @@ std::optional<Linear> as_linear(const Node& node, const std::map<std::string, Te
 // of M2 (rows [jE, jE + E) of the [K2, N2] matrix) becomes M1 M2_j. Computed
 // in the layout the second layer stores, without transposing either matrix
 // (the panel GEMM packs whichever operand it needs). For the seed network's
-// 1024 x 2048 fusion layer that is 1.07 G multiply-adds at load: about 8 ms
-// on a Zen 5 core, 28-35 ms on both cores of a slow shared Xeon
-// (docs/runtime.md).
+// 1024 x 2048 fusion layer that is 1.07 G multiply-adds at load, the
+// largest step of loading it (docs/performance.md has the load's figures).
 std::pair<Tensor, Tensor> compose(const Linear& first, const Linear& second) {
   const int64_t e = first.n, k2 = second.k, n2 = second.n, blocks = k2 / e;
   const float* w1 = first.w->data<float>();
@@ -199,7 +198,8 @@ std::pair<Tensor, Tensor> compose(const Linear& first, const Linear& second) {
   const float* b1 = first.b ? first.b->data<float>() : nullptr;
   if (b1 && second.transposed) {  // W2 [N2, K2]: one dot product per output
     // Four partial sums per output and outputs split across threads: one
-    // serial chain of 2M double adds was 2.5 ms of the seed network's load.
+    // serial chain of 2M dependent double adds would be a visible share of
+    // the seed network's load.
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, n2, 64), [&](const tbb::blocked_range<int64_t>& range) {
       for (int64_t c = range.begin(); c < range.end(); ++c) {
         const float* row = w2 + c * k2;

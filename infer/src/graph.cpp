@@ -108,7 +108,7 @@ StoredWeights trace_stored(const Model::Graph& g, const Node& node, const std::v
 
 }  // namespace
 
-std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source) {
+std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source, const LoadOptions& options) {
   auto g = std::make_unique<Model::Graph>();
   auto phase_start = std::chrono::steady_clock::now();
   auto end_phase = [&](const char* name) {
@@ -126,10 +126,8 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
   for (const Node& node : def.nodes) ++g->loaded_op_counts[node.op_type];
   for (const auto& [name, t] : def.initializers) g->parameter_count += t.numel();
   // Before the slots: folding adds the composed weights as initializers.
-  // STOREFUSE_INFER_FOLD=0 keeps the layers as loaded (for comparisons).
   def.nodes = live_nodes(std::move(def.nodes), def.outputs);
-  const char* fold = std::getenv("STOREFUSE_INFER_FOLD");
-  if (!fold || std::string(fold) != "0") {
+  if (options.fold_linear) {
     def.nodes = live_nodes(fold_linear(std::move(def.nodes), def.outputs, def.initializers), def.outputs);
   }
   end_phase("fold");

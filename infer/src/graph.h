@@ -43,6 +43,6 @@ struct Model::Graph {
 // Validates, drops nodes that no output needs, folds linear layers into the
 // next one (fold_linear.h), fuses activations, folds nodes whose inputs are
 // all known, and builds every op.
-std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source);
+std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source, const LoadOptions& options);
 
 }  // namespace storefuse::infer

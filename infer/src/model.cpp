@@ -10,19 +10,21 @@ namespace storefuse::infer {
 Model::Model(std::unique_ptr<Graph> graph) : graph_(std::move(graph)) {}
 Model::~Model() = default;
 
-std::shared_ptr<const Model> Model::load(const std::string& path) {
+std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
   const size_t slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   const auto start = std::chrono::steady_clock::now();
   GraphDef def = read_onnx_file(path, dir);  // the file is unmapped here
   const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  auto graph = build_graph(std::move(def), path);
+  auto graph = build_graph(std::move(def), path, options);
   graph->load_phases.insert(graph->load_phases.begin(), LoadPhase{"read", read_ms});
   return std::shared_ptr<const Model>(new Model(std::move(graph)));
 }
 
-std::shared_ptr<const Model> Model::load_bytes(const std::string& bytes, const std::string& base_dir) {
-  return std::shared_ptr<const Model>(new Model(build_graph(read_onnx(bytes, base_dir, "<bytes>"), "<bytes>")));
+std::shared_ptr<const Model> Model::load_bytes(const std::string& bytes, const std::string& base_dir,
+                                              const LoadOptions& options) {
+  return std::shared_ptr<const Model>(
+      new Model(build_graph(read_onnx(bytes, base_dir, "<bytes>"), "<bytes>", options)));
 }
 
 const std::vector<ValueInfo>& Model::inputs() const { return graph_->inputs; }

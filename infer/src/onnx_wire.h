@@ -1,8 +1,9 @@
 // Cutting the large weight payloads out of a serialized ONNX model before
 // protobuf parses it. Protobuf copies every bytes field into a new string:
 // for the seed network's 24 MB that copy, mostly page faults on the fresh
-// memory, was most of the load time (docs/runtime.md). The payloads cut out
-// here are mapped from the file instead (onnx_reader.cpp), never copied.
+// memory, would dominate loading. The payloads cut out here are copied once,
+// straight into weight storage (onnx_reader.cpp), and protobuf never sees
+// them.
 //
 // Only the path ModelProto.graph (7) -> GraphProto.initializer (5) ->
 // TensorProto.raw_data (9) is rewritten; everything else is copied as it

@@ -6,14 +6,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 
 #include "denormals.h"
 #include "graph.h"
 #include "memory_plan.h"
-#include "sgemm.h"
 
 namespace storefuse::infer {
 
@@ -29,15 +27,24 @@ struct ShapePlan {
 
 }  // namespace
 
+// The steps a set of requested outputs needs, and the reads each slot gets
+// from them (plus one for a requested output).
+struct Selection {
+  std::vector<char> runs;   // per step
+  std::vector<int> consumers;
+  std::vector<int> outputs;  // indices into the graph's outputs, in the graph's order
+};
+
 struct Session::State {
   std::shared_ptr<const Model> model;
+  std::map<std::vector<int>, Selection> selections;  // by requested output indices
   SessionOptions options;
   tbb::task_arena arena;
   std::unique_ptr<FlushDenormalsObserver> flush;  // with options.flush_denormals
   std::vector<Tensor> values;   // per slot, during a run
   std::vector<int> unread;      // per slot: reads still to come
   std::map<std::string, OpProfile> profile;
-  std::map<std::vector<Shape>, ShapePlan> plans;  // by input shapes
+  std::map<std::pair<std::vector<Shape>, std::vector<int>>, ShapePlan> plans;  // by input shapes and outputs
 };
 
 namespace {
@@ -101,13 +108,9 @@ void check_finite(const ValueInfo& info, const Tensor& t) {
 Session::Session(std::shared_ptr<const Model> model, SessionOptions options) : state_(std::make_unique<State>()) {
   if (!model) throw Error(ErrorKind::Usage, "Session needs a loaded model");
   if (options.threads < 0) throw Error(ErrorKind::Usage, "threads must be 0 (all cores) or more");
-  use_single_threaded_blas();
   state_->model = std::move(model);
   state_->options = options;
   state_->arena.initialize(options.threads == 0 ? tbb::info::default_concurrency() : options.threads);
-  // STOREFUSE_INFER_DENORMALS=keep turns it off for every session (comparisons).
-  const char* denormals = std::getenv("STOREFUSE_INFER_DENORMALS");
-  if (denormals && std::string(denormals) == "keep") state_->options.flush_denormals = false;
   if (state_->options.flush_denormals) state_->flush = std::make_unique<FlushDenormalsObserver>(state_->arena);
 }
 
@@ -160,6 +163,54 @@ void run_step(const Model::Graph::Step& step, std::vector<Tensor>& values, bool 
   }
 }
 
+// The indices of the requested outputs (all when none is named).
+std::vector<int> output_indices(const Model::Graph& g, const RunOptions& options) {
+  std::vector<int> indices;
+  if (options.outputs.empty()) {
+    for (size_t i = 0; i < g.outputs.size(); ++i) indices.push_back(int(i));
+    return indices;
+  }
+  for (const std::string& name : options.outputs) {
+    auto it = std::find_if(g.outputs.begin(), g.outputs.end(), [&](const ValueInfo& v) { return v.name == name; });
+    if (it == g.outputs.end()) {
+      std::string names;
+      for (const ValueInfo& v : g.outputs) names += (names.empty() ? "" : ", ") + v.name;
+      throw Error(ErrorKind::Usage, "the model has no output named '" + name + "'", "RunOptions::outputs",
+                  "the model's outputs are: " + names);
+    }
+    indices.push_back(int(it - g.outputs.begin()));
+  }
+  std::sort(indices.begin(), indices.end());
+  indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+  return indices;
+}
+
+// Walks the steps backwards from the requested outputs' slots.
+Selection select_steps(const Model::Graph& g, const std::vector<int>& outputs) {
+  Selection sel;
+  sel.outputs = outputs;
+  sel.runs.assign(g.steps.size(), 0);
+  sel.consumers.assign(g.consumers.size(), 0);
+  std::vector<char> needed(g.consumers.size(), 0);
+  for (int o : outputs) {
+    needed[g.output_slots[o]] = 1;
+    ++sel.consumers[g.output_slots[o]];
+  }
+  for (size_t i = g.steps.size(); i-- > 0;) {
+    const Model::Graph::Step& step = g.steps[i];
+    bool run = false;
+    for (int slot : step.outputs) run = run || (slot >= 0 && needed[slot]);
+    if (!run) continue;
+    sel.runs[i] = 1;
+    for (int slot : step.inputs) {
+      if (slot < 0) continue;
+      needed[slot] = 1;
+      ++sel.consumers[slot];
+    }
+  }
+  return sel;
+}
+
 // Frees each input value after its last read.
 void release_inputs(const Model::Graph::Step& step, std::vector<Tensor>& values, std::vector<int>& unread) {
   for (int slot : step.inputs) {
@@ -169,16 +220,21 @@ void release_inputs(const Model::Graph::Step& step, std::vector<Tensor>& values,
 
 }  // namespace
 
-std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& inputs) {
+std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& inputs, const RunOptions& options) {
   State& s = *state_;
   const Model::Graph& g = *s.model->graph_;
+  const std::vector<int> wanted = output_indices(g, options);
+  auto sel_it = s.selections.find(wanted);
+  if (sel_it == s.selections.end()) sel_it = s.selections.emplace(wanted, select_steps(g, wanted)).first;
+  const Selection& sel = sel_it->second;
   s.values = g.constants;
   bind_inputs(*s.model, g, inputs, s.options.reject_non_finite, s.values);
 
-  // The first run with these input shapes records a plan; later runs use it.
-  std::vector<Shape> shapes;
-  for (int slot : g.input_slots) shapes.push_back(s.values[slot].shape());
-  auto found = s.plans.find(shapes);
+  // The first run with these input shapes (and outputs) records a plan;
+  // later runs use it.
+  std::pair<std::vector<Shape>, std::vector<int>> key{{}, wanted};
+  for (int slot : g.input_slots) key.first.push_back(s.values[slot].shape());
+  auto found = s.plans.find(key);
   const ShapePlan* plan = found == s.plans.end() ? nullptr : &found->second;
   auto* profile = s.options.profile ? &s.profile : nullptr;
   if (plan) {
@@ -188,21 +244,22 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
     s.arena.execute([&] {
       const FlushDenormalsGuard flush(s.options.flush_denormals);
       for (size_t i = 0; i < g.steps.size(); ++i) {
-        if (g.steps[i].shape_only) continue;
+        if (g.steps[i].shape_only || !sel.runs[i]) continue;
         allocator.begin_step(i);
         run_step(g.steps[i], s.values, s.options.reference_kernels, &allocator, profile);
         release_inputs(g.steps[i], s.values, s.unread);
       }
     });
   } else {
-    s.unread = g.consumers;
+    s.unread = sel.consumers;
     ShapePlan recorded;
-    recorded.unread = g.consumers;
+    recorded.unread = sel.consumers;
     RecordingAllocator recorder(g);
     s.arena.execute([&] {
       const FlushDenormalsGuard flush(s.options.flush_denormals);
       for (size_t i = 0; i < g.steps.size(); ++i) {
         const Model::Graph::Step& step = g.steps[i];
+        if (!sel.runs[i]) continue;
         recorder.begin_step(i);
         run_step(step, s.values, s.options.reference_kernels, &recorder, profile);
         recorder.end_step(step, s.values);
@@ -219,12 +276,12 @@ std::map<std::string, Tensor> Session::run(const std::map<std::string, Tensor>& 
     });
     recorded.memory = recorder.plan();
     if (s.plans.size() >= kMaxPlans) s.plans.clear();
-    s.plans.emplace(shapes, std::move(recorded));
+    s.plans.emplace(std::move(key), std::move(recorded));
   }
 
   // Outputs the caller may write to: never the model's own constants.
   std::map<std::string, Tensor> outputs;
-  for (size_t i = 0; i < g.outputs.size(); ++i) {
+  for (int i : sel.outputs) {
     const Tensor& value = s.values[g.output_slots[i]];
     outputs[g.outputs[i].name] = g.constant_storage.count(value.raw()) ? value.clone() : value;
   }

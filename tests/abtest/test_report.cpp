@@ -2,6 +2,8 @@
 // report loading in headless Chromium.
 #include <gtest/gtest.h>
 
+#include "../peer.h"
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -106,7 +108,7 @@ std::string run_and_capture(const std::string& command) {
 
 TEST_F(AbtestCommand, HtmlReportLoadsInHeadlessChromium) {
   const std::string browser = chromium();
-  if (browser.empty()) GTEST_SKIP() << "chromium is not installed (apt-get install chromium)";
+  if (browser.empty()) STOREFUSE_MISSING_PEER("chromium is not installed (apt-get install chromium)");
   ASSERT_EQ(cli::run_abtest(inputs("html")), 0);
   const auto profile = dir / "chromium-profile";
   const auto log = dir / "chromium.log";

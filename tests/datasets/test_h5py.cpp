@@ -1,6 +1,8 @@
 // Files are readable by h5py: the format is for Python users too.
 #include <gtest/gtest.h>
 
+#include "../peer.h"
+
 #include <cstdio>
 #include <fstream>
 
@@ -19,7 +21,7 @@ bool have_h5py() {
 class H5py : public testing::TempDirTest {};
 
 TEST_F(H5py, ReadsShapesDtypesAndAttributes) {
-  if (!have_h5py()) GTEST_SKIP() << kPython << " with h5py is not installed";
+  if (!have_h5py()) STOREFUSE_MISSING_PEER(kPython << " with h5py is not installed");
   const auto path = file("d.h5");
   testing::write_rows(path, testing::sequence_spec(), 50, {3, 16, true});
 

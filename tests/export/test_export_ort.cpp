@@ -5,6 +5,8 @@
 // missing one, several and every modality. Skipped, saying how to install
 // them, where node or the package is missing.
 #include <gtest/gtest.h>
+
+#include "../peer.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -135,7 +137,7 @@ class ExportOrt : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string why = why_no_ort();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) STOREFUSE_MISSING_PEER(why);
     dir_ = fs::temp_directory_path() / ("storefuse_export_ort_" + std::to_string(getpid()));
   }
   void TearDown() override {

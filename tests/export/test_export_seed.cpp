@@ -100,13 +100,14 @@ TEST(ExportSeed, LargeLogitsPassTheScaledToleranceAndAWrongWeightFailsGrossly) {
   {
     torch::NoGradGuard no_grad;
     for (auto& p : model->named_parameters()) {
-      if (p.key().find("weight") != std::string::npos) p.value().mul_(2.5);  // larger activations everywhere
+      if (p.key().find("weight") != std::string::npos) p.value().mul_(1.7);  // larger activations everywhere
     }
   }
   model->eval();
   auto inputs = random_inputs(spec, 64, 5);
   const double largest = model->forward(inputs).behavior_logits.abs().max().item<double>();
   ASSERT_GT(largest, 50.0) << "the test needs logits of 50 or more";
+  ASSERT_LT(largest, 1000.0) << "logits of a trained network, not of a diverged one";
   const std::string bytes = serialise(ex::export_model(*model, spec, {}));
   auto v = ex::verify(*model, bytes, inputs, {1, 7, 64});
   const auto& logits = v.per_output.at("behavior_logits");
@@ -114,8 +115,7 @@ TEST(ExportSeed, LargeLogitsPassTheScaledToleranceAndAWrongWeightFailsGrossly) {
               logits.max_abs, logits.max_rel, logits.worst_ratio);
   EXPECT_TRUE(v.passed()) << v.worst_output() << " at " << v.per_output.at(v.worst_output()).worst_ratio
                           << "x the tolerance";
-  EXPECT_GT(logits.max_rel, 0.0);
-  EXPECT_LE(logits.max_rel, 1e-4);
+  EXPECT_GT(logits.max_abs, 0.0) << "the runtime sums in another order than LibTorch";
 
   {
     torch::NoGradGuard no_grad;

@@ -2,6 +2,8 @@
 // must give PyTorch's outputs.
 #include <gtest/gtest.h>
 
+#include "../peer.h"
+
 #include <chrono>
 
 #include <cmath>
@@ -32,8 +34,8 @@ class SeedNetwork : public ::testing::TestWithParam<SessionOptions> {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kSeedDir + "/model.onnx"))
-      GTEST_SKIP() << "no seed model at " << kSeedDir
-                   << ": it is exported at build time by /usr/bin/python3 with torch and onnx installed";
+      STOREFUSE_MISSING_PEER("no seed model at " << kSeedDir
+                             << ": it is exported at build time by /usr/bin/python3 with torch and onnx installed");
   }
 };
 
@@ -65,7 +67,7 @@ TEST_P(SeedNetwork, MatchesPyTorch) {
 // Every load step is reported once, in order, and together they are the
 // load's time.
 TEST(SeedNetworkLoad, ReportsEachLoadStep) {
-  if (!std::filesystem::exists(kSeedDir + "/model.onnx")) GTEST_SKIP() << "no seed model at " << kSeedDir;
+  if (!std::filesystem::exists(kSeedDir + "/model.onnx")) STOREFUSE_MISSING_PEER("no seed model at " << kSeedDir);
   const auto start = std::chrono::steady_clock::now();
   auto model = Model::load(kSeedDir + "/model.onnx");
   const double total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -94,7 +96,7 @@ INSTANTIATE_TEST_SUITE_P(Kernels, SeedNetwork,
 // both threads on the attention's products): they must equal the reference
 // kernels (plain loops, double sums) within 1e-5 there too.
 TEST(SeedNetworkBatches, FastMatchesReferenceAtEveryBatch) {
-  if (!std::filesystem::exists(kSeedDir + "/model.onnx")) GTEST_SKIP() << "no seed model at " << kSeedDir;
+  if (!std::filesystem::exists(kSeedDir + "/model.onnx")) STOREFUSE_MISSING_PEER("no seed model at " << kSeedDir);
   auto model = Model::load(kSeedDir + "/model.onnx");
   std::mt19937 rng(47);
   std::normal_distribution<float> dist(0.0f, 1.0f);
@@ -129,8 +131,8 @@ class SeedVariants : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kSeedDir + "/model_" + GetParam() + ".onnx"))
-      GTEST_SKIP() << "no seed variants at " << kSeedDir
-                   << ": they are written at build time by /usr/bin/python3 with torch and onnx installed";
+      STOREFUSE_MISSING_PEER("no seed variants at " << kSeedDir
+                             << ": they are written at build time by /usr/bin/python3 with torch and onnx installed");
   }
 };
 

@@ -13,6 +13,7 @@ using namespace storefuse;
 using namespace storefuse::infer;
 using storefuse::infer::testing::OnnxBuilder;
 using storefuse::infer::testing::set_int;
+using storefuse::infer::testing::set_ints;
 
 namespace {
 
@@ -229,4 +230,70 @@ TEST(Session, FlushesSubnormalsDuringRunsOnly) {
     volatile float t = tiny;
     EXPECT_GT(t * 1.0f, 0.0f) << "the calling thread keeps IEEE subnormals after a run";
   }
+}
+
+// RunOptions::outputs: only the steps the requested outputs need run (the
+// profile counts them), run() returns those outputs alone, and each
+// selection agrees with a run of every output.
+TEST(Session, ComputesOnlyTheRequestedOutputs) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, 2}).output("mean").output("doubled").output("both");
+  auto& mean = b.node("ReduceMean", {"x"}, {"mean"});
+  set_ints(mean, "axes", {1});
+  b.node("Add", {"x", "x"}, {"doubled"});
+  b.node("Relu", {"doubled"}, {"relu"});
+  b.node("Mul", {"relu", "relu"}, {"both"});
+  auto model = Model::load_bytes(b.bytes());
+  SessionOptions options;
+  options.profile = true;
+  const std::map<std::string, Tensor> in = {{"x", Tensor::from_vector<float>({2, 2}, {1, -2, 3, 4})}};
+  Session all(model);
+  const auto every = all.run(in);
+  ASSERT_EQ(every.size(), 3u);
+
+  Session session(model, options);
+  auto out = session.run(in, {{"doubled"}});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out.at("doubled").data<float>()[1], -4.0f);
+  std::map<std::string, int64_t> calls;
+  for (const auto& p : session.profile()) calls[p.op_type] = p.calls;
+  EXPECT_EQ(calls, (std::map<std::string, int64_t>{{"Add", 1}}));
+
+  out = session.run(in, {{"both", "mean"}});
+  ASSERT_EQ(out.size(), 2u);
+  for (const auto& [name, t] : out) {
+    for (int64_t i = 0; i < t.numel(); ++i) EXPECT_EQ(t.data<float>()[i], every.at(name).data<float>()[i]) << name;
+  }
+  for (int repeat = 0; repeat < 2; ++repeat) {  // planned runs with each selection
+    EXPECT_EQ(session.run(in, {{"doubled"}}).size(), 1u);
+    EXPECT_EQ(session.run(in).size(), 3u);
+  }
+  try {
+    session.run(in, {{"logits"}});
+    FAIL() << "no error for an output the model does not have";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Usage);
+    EXPECT_NE(std::string(e.what()).find("the model's outputs are: mean, doubled, both"), std::string::npos) << e.what();
+  }
+}
+
+// Loading with fold_linear off keeps the layers as in the file; the results
+// agree with the folded model.
+TEST(Session, LoadOptionsKeepLayersUnfolded) {
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, 2}).output("y");
+  b.initializer("w1", Tensor::from_vector<float>({2, 2}, {1, 2, 3, 4}));
+  b.initializer("b1", Tensor::from_vector<float>({2}, {0, 0}));
+  b.initializer("w2", Tensor::from_vector<float>({2, 1}, {0.5f, -1}));
+  b.node("Gemm", {"x", "w1", "b1"}, {"h"});
+  b.node("Gemm", {"h", "w2"}, {"y"});
+  const std::map<std::string, Tensor> in = {{"x", Tensor::from_vector<float>({1, 2}, {1, 1})}};
+  LoadOptions keep;
+  keep.fold_linear = false;
+  auto unfolded = Model::load_bytes(b.bytes(), ".", keep), folded = Model::load_bytes(b.bytes());
+  EXPECT_EQ(unfolded->op_counts().at("Gemm"), 2);
+  EXPECT_EQ(folded->op_counts().at("Gemm"), 1);
+  Session a(unfolded), c(folded);
+  EXPECT_FLOAT_EQ(a.run(in).at("y").data<float>()[0], -4.0f);  // h = [4, 6]; 2 - 6
+  EXPECT_FLOAT_EQ(c.run(in).at("y").data<float>()[0], -4.0f);
 }

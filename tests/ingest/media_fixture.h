@@ -14,6 +14,8 @@
 
 namespace storefuse::ingest::testing {
 
+using namespace storefuse::pipeline;
+
 namespace fs = std::filesystem;
 
 inline fs::path temp_dir(const std::string& name) {

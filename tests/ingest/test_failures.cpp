@@ -94,6 +94,19 @@ TEST_F(Failures, BrokenWavHeaderNamesTheRowAndTheFile) {
   EXPECT_NE(e.where().find(row_ref(r)), std::string::npos) << e.where();
 }
 
+// A WAV with a valid header and no samples is bad media, as it is for
+// `storefuse features mfcc`: an error naming the file, never a row of
+// padding fed as present audio.
+TEST_F(Failures, AWavWithoutSamplesIsAnErrorNotSilence) {
+  const auto& r = with(Modality::Audio, 2);
+  features::write_wav(file(r, Modality::Audio), {16000, {}});
+  Error e = ingest_error(req());
+  EXPECT_EQ(e.kind(), ErrorKind::Data);
+  EXPECT_NE(e.problem().find("holds no audio samples"), std::string::npos) << e.what();
+  EXPECT_NE(e.where().find(row_ref(r)), std::string::npos) << e.where();
+  EXPECT_NE(e.where().find(file(r, Modality::Audio).string()), std::string::npos) << e.where();
+}
+
 TEST_F(Failures, MissingFileNamesTheRowAndTheFile) {
   const auto& r = with(Modality::Sensor, 2);
   fs::remove(file(r, Modality::Sensor));

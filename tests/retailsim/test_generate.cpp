@@ -9,7 +9,7 @@
 
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/features/text.h"
-#include "storefuse/features/visual.h"
+#include "storefuse/features/video.h"
 #include "storefuse/features/wav.h"
 #include "storefuse/retailsim/generate.h"
 #include "storefuse/retailsim/probe.h"

@@ -6,7 +6,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "storefuse/core/error.h"
-#include "storefuse/features/visual.h"
+#include "storefuse/features/video.h"
 
 namespace sf = storefuse::features;
 

@@ -1,12 +1,12 @@
 #include "storefuse/datasets/dataset_reader.h"
 
-#include <spdlog/spdlog.h>
 
 #include <set>
 
 #include "hdf5_util.h"
 #include "layout.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/warn.h"
 #include "storefuse/datasets/dataset_format.h"
 #include "value_check.h"
 
@@ -211,9 +211,9 @@ std::shared_ptr<DatasetReader> DatasetReader::open(const fs::path& path, ReadOpt
                "fix the feature extraction that produced it, or skip such rows "
                "(NanPolicy::Skip, --nan-policy skip)");
     }
-    spdlog::warn("{}: skipping {} rows with NaN or Inf (first: row {} in '{}')", d.where,
-                 report.nonfinite_rows.size(), report.nonfinite_rows.front(),
-                 report.first_nonfinite_column);
+    warn(d.where + ": skipping " + std::to_string(report.nonfinite_rows.size()) +
+         " rows with NaN or Inf (first: row " + std::to_string(report.nonfinite_rows.front()) + " in '" +
+         report.first_nonfinite_column + "')");
     d.skipped = std::move(report.nonfinite_rows);
   }
   return reader;

@@ -39,7 +39,7 @@ GenerateReport generate(const RetailSimConfig& cfg, const GenerateOptions& o) {
   if (o.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, o.threads);
 
   const auto stores = make_stores(cfg);
-  const FeaturePipeline pipe = FeaturePipeline::fit(cfg, stores);
+  const pipeline::FeaturePipeline pipe = fit_pipeline(cfg, stores);
   const datasets::FeatureSpec spec = pipe.spec();
   std::filesystem::create_directories(o.out_dir);
   std::optional<MediaEmitter> media;
@@ -66,7 +66,7 @@ GenerateReport generate(const RetailSimConfig& cfg, const GenerateOptions& o) {
         const RawMedia m = render_media(cfg, stores[v.store], v);
         std::array<bool, 4> present{};
         for (int k = 0; k < kNumModalities; ++k) present[k] = v.missing != k;
-        pipe.fill_row(m, present, b, i);
+        pipe.fill_row(sample_media(m, present, pipe.params()), b, i);
         fill_targets_and_ids(v, b, i);
         if (media) media_rows[i] = media->write_sample(v, m);
         visits[i] = v;

@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "storefuse/core/error.h"
+#include "storefuse/infer/process.h"
 #include "storefuse/infer/session.h"
 
 using namespace storefuse::infer;
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   }
   const int64_t batch = argc == 3 ? std::atoll(argv[2]) : 1;
   try {
+    use_single_threaded_blas();  // once per process: the runtime threads around OpenBLAS
     std::shared_ptr<const Model> model = Model::load(argv[1]);
     std::map<std::string, Tensor> inputs;
     for (const ValueInfo& in : model->inputs()) {

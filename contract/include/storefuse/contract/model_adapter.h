@@ -43,7 +43,7 @@ class ModelAdapter {
   // Throws Error(Model) when the model's inputs or outputs break the
   // contract; `where` names the model in errors (usually its path).
   ModelAdapter(std::shared_ptr<const infer::Model> model, std::string where);
-  static ModelAdapter load(const std::string& path);
+  static ModelAdapter load(const std::string& path, const infer::LoadOptions& options = {});
 
   const infer::Model& model() const { return *model_; }
   const std::shared_ptr<const infer::Model>& shared_model() const { return model_; }

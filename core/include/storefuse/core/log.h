@@ -1,5 +1,6 @@
 // Structured logging through spdlog. Call init_logging() once in main();
-// then use spdlog::info/warn/error/debug directly.
+// then use spdlog::info/warn/error/debug directly. It also routes
+// storefuse::warn (core/warn.h) to spdlog.
 #pragma once
 
 #include <string>

@@ -24,6 +24,13 @@ struct ValueInfo {
   std::vector<std::string> dim_names;  // symbolic names ("batch"), "" where fixed
 };
 
+// How a model is prepared at load.
+struct LoadOptions {
+  // Compose square linear layers into the layer that follows (docs/runtime.md,
+  // "Linear folding"); false keeps the layers as in the file (comparisons).
+  bool fold_linear = true;
+};
+
 struct LoadPhase {
   std::string name;
   double ms = 0;
@@ -34,9 +41,10 @@ class Model {
   // Reads an ONNX file; external weights are read from files beside it.
   // Throws storefuse::Error: Io (unreadable), Model (malformed or invalid
   // graph, naming the node), Unsupported (listing every unsupported op).
-  static std::shared_ptr<const Model> load(const std::string& path);
+  static std::shared_ptr<const Model> load(const std::string& path, const LoadOptions& options = {});
   // The same from serialized bytes; external data paths resolve against base_dir.
-  static std::shared_ptr<const Model> load_bytes(const std::string& bytes, const std::string& base_dir = ".");
+  static std::shared_ptr<const Model> load_bytes(const std::string& bytes, const std::string& base_dir = ".",
+                                                 const LoadOptions& options = {});
 
   ~Model();
   Model(const Model&) = delete;

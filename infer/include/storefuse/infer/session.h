@@ -1,5 +1,7 @@
 // Per-call state for running a Model. A Session is used by one thread at a
 // time; run several Sessions over one shared Model for concurrency.
+// Constructing one has no process-wide effect (storefuse/infer/process.h
+// has the settings that do).
 #pragma once
 
 #include <map>
@@ -27,6 +29,14 @@ struct SessionOptions {
   bool flush_denormals = true;
 };
 
+// Options of one run, beside the session's.
+struct RunOptions {
+  // The outputs to compute, by name; empty: every output. Only the steps
+  // these need run (ncnn's Extractor::extract, ONNX Runtime's output_names),
+  // and run() returns these alone.
+  std::vector<std::string> outputs;
+};
+
 // Time spent in one op type, summed over calls.
 struct OpProfile {
   std::string op_type;
@@ -41,12 +51,13 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Runs the model on named inputs; returns every model output by name.
-  // Throws storefuse::Error: Data for a missing, mistyped or misshaped input,
-  // a NaN or Inf input (SessionOptions::reject_non_finite), or an input that
-  // breaks a node (naming it); Unsupported for a type a
-  // kernel does not handle.
-  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
+  // Runs the model on named inputs; returns every model output by name, or
+  // those options.outputs names. Throws storefuse::Error: Data for a
+  // missing, mistyped or misshaped input, a NaN or Inf input
+  // (SessionOptions::reject_non_finite), or an input that breaks a node
+  // (naming it); Usage for an output the model does not have; Unsupported
+  // for a type a kernel does not handle.
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs, const RunOptions& options = {});
 
   // Per op type, slowest first, since construction (SessionOptions::profile).
   std::vector<OpProfile> profile() const;

@@ -5,8 +5,11 @@
 // treated alike.
 //
 //   VisualParams p;                                   // 16 frames of 64x64
-//   std::vector<uint8_t> frames = read_clip("zone3.avi", p);  // T*H*W
+//   std::vector<uint8_t> frames = read_clip("zone3.avi", p);  // T*H*W (video.h)
 //   std::vector<float> v = visual_vector(frames.data(), p);   // 2048
+//
+// This header needs no OpenCV; decoding video and preprocessing decoded
+// frames (OpenCV) are in video.h, library storefuse_video.
 //
 // The descriptor (docs/features.md, Visual) has three parts over a G x G grid
 // of cells, frames scaled to 0..1:
@@ -25,8 +28,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "storefuse/core/json.h"
 
@@ -59,19 +60,6 @@ void from_json(const json& j, VisualParams& p);
 // Indices of `count` frames spread evenly over `available` frames: frame
 // floor((i + 0.5) * available / count). Repeats frames when available < count.
 std::vector<int> sample_frame_indices(int available, int count);
-
-// One decoded frame (BGR, BGRA or gray, any size) -> H x W gray uint8, written
-// at `out`: cvtColor to gray, then resize with INTER_AREA.
-void preprocess_frame(const cv::Mat& frame, const VisualParams& p, uint8_t* out);
-
-// Frames already decoded (e.g. rendered by RetailSim): samples T of them and
-// preprocesses each. Returns T*H*W bytes. Throws Error (Data) when empty.
-std::vector<uint8_t> frames_from_mats(const std::vector<cv::Mat>& clip, const VisualParams& p);
-
-// Decodes a video file with cv::VideoCapture (the first window_s seconds when
-// window_s > 0, by the file's frame rate) and samples T frames. Throws Error
-// (Io) when it cannot be opened, (Data) when it has no frames.
-std::vector<uint8_t> read_clip(const std::filesystem::path& path, const VisualParams& p);
 
 // The descriptor of T*H*W frames: p.vector_size() floats (2048 by default).
 std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p);

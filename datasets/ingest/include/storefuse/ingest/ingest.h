@@ -1,5 +1,5 @@
-// Raw files -> dataset rows, many samples at a time, in parallel (TBB) and
-// in manifest order whatever the thread count.
+// storefuse ingest: raw files -> dataset files (HDF5), through the feature
+// pipeline (storefuse/pipeline/extract.h).
 //
 //   IngestRequest r;  r.manifest = "media/test/manifest.csv";  r.out = "test.h5";
 //   r.spec = "data/train.h5";  r.labels = "media/test/labels.csv";
@@ -17,44 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "storefuse/core/json.h"
-#include "storefuse/datasets/batch.h"
-#include "storefuse/ingest/extractor.h"
-
-namespace storefuse {
-class Progress;
-}
+#include "storefuse/datasets/feature_spec.h"
+#include "storefuse/pipeline/extract.h"
 
 namespace storefuse::ingest {
-
-// A sample left out under --skip-bad.
-struct Skipped {
-  int64_t line = 0;       // manifest line
-  int64_t sample_id = 0;
-  std::string where;      // manifest row and file (file:line where known)
-  std::string reason;     // the error's text
-};
-json to_json(const std::vector<Skipped>& skipped);
-
-struct ExtractOptions {
-  bool skip_bad = false;
-  int64_t chunk_rows = 256;                          // samples decoded at once
-  const std::map<int64_t, Label>* labels = nullptr;  // null: no targets
-  Progress* progress = nullptr;                      // advanced once per sample
-};
-
-// Decodes every manifest row not already in `skipped` and hands the rows to
-// `sink` chunk by chunk, in manifest order. The first bad sample (in
-// manifest order) throws its Error, or with skip_bad is appended to
-// `skipped` and left out. A sample without a label is bad when labels are given.
-void extract(const Manifest& manifest, const PosLogs& pos, const FeatureExtractor& fx, const ExtractOptions& options,
-             std::vector<Skipped>& skipped, const std::function<void(const datasets::Batch&)>& sink);
-
-// Loads every sample's text and sensor window (the fitted parts) and fits the
-// extractors on the good ones; bad samples as in extract().
-FeatureExtractor fit_extractor(const Manifest& manifest, const PosLogs& pos, datasets::Flavour flavour,
-                               const ExtractorParams& params, std::vector<std::string> class_names,
-                               const ExtractOptions& options, std::vector<Skipped>& skipped);
 
 // A feature spec from a dataset file (.h5) or a JSON file (.json) holding one.
 datasets::FeatureSpec load_spec(const std::filesystem::path& file);
@@ -67,14 +33,14 @@ struct IngestRequest {
   std::vector<std::string> classes;  // class names when fitting; empty: from the labels
   bool skip_bad = false;
   bool progress = true;
-  ExtractorParams params;         // when fitting
+  pipeline::PipelineParams params;  // when fitting
 };
 
 struct IngestResult {
   std::vector<std::filesystem::path> files;  // one per flavour
   int64_t samples = 0;                       // manifest rows
   int64_t rows = 0;                          // written per file
-  std::vector<Skipped> skipped;
+  std::vector<pipeline::Skipped> skipped;
   double seconds = 0;
 };
 

@@ -1,11 +1,11 @@
-#include "storefuse/ingest/extractor.h"
+#include "storefuse/pipeline/feature_pipeline.h"
 
 #include <cstring>
 
 #include "storefuse/core/error.h"
 #include "storefuse/features/audio_vector.h"
 
-namespace storefuse::ingest {
+namespace storefuse::pipeline {
 
 using datasets::DType;
 using datasets::Flavour;
@@ -13,7 +13,7 @@ using datasets::Modality;
 
 namespace {
 
-size_t clip_samples(const ExtractorParams& p) {
+size_t clip_samples(const PipelineParams& p) {
   return static_cast<size_t>(std::llround(p.clip_s * p.mfcc.sample_rate_hz));
 }
 
@@ -41,7 +41,7 @@ void expect_input(const datasets::ModalitySpec& m, Modality mod, bool vectors, c
 
 }  // namespace
 
-FeatureExtractor::FeatureExtractor(const datasets::FeatureSpec& spec) {
+FeaturePipeline::FeaturePipeline(const datasets::FeatureSpec& spec) {
   const bool vectors = spec.flavour == Flavour::Vectors;
   const auto& vis = spec[Modality::Visual];
   const auto& aud = spec[Modality::Audio];
@@ -83,9 +83,9 @@ FeatureExtractor::FeatureExtractor(const datasets::FeatureSpec& spec) {
   spec_ = spec;
 }
 
-FeatureExtractor FeatureExtractor::fit(Flavour flavour, const ExtractorParams& params,
-                                       std::vector<std::string> class_names, const std::vector<SampleMedia>& train) {
-  FeatureExtractor fx;
+FeaturePipeline FeaturePipeline::fit(Flavour flavour, const PipelineParams& params,
+                                     std::vector<std::string> class_names, const std::vector<SampleMedia>& train) {
+  FeaturePipeline fx;
   fx.params_ = params;
   fx.mfcc_.emplace(params.mfcc);
   std::vector<std::string> texts;
@@ -105,21 +105,22 @@ FeatureExtractor FeatureExtractor::fit(Flavour flavour, const ExtractorParams& p
   return fx;
 }
 
-FeatureExtractor FeatureExtractor::with_flavour(Flavour flavour) const {
+FeaturePipeline FeaturePipeline::with_flavour(Flavour flavour) const {
   if ((flavour == Flavour::Vectors && !tfidf_) || (flavour == Flavour::Sequences && !tokenizer_)) {
     throw Error(ErrorKind::Usage, std::string("the feature spec is for ") + datasets::to_string(spec_.flavour) +
                                       " and cannot make " + datasets::to_string(flavour),
                 "--flavour", "leave --flavour out when giving --spec");
   }
-  FeatureExtractor fx = *this;
+  FeaturePipeline fx = *this;
   fx.spec_.flavour = flavour;
   fx.build_spec();
   return fx;
 }
 
-// The spec RetailSim's datagen writes (retailsim/src/pipeline.cpp), key for
-// key: a dataset ingested from emitted media equals the generated one.
-void FeatureExtractor::build_spec() {
+// The spec every dataset of this flavour carries, whether RetailSim's datagen
+// or ingest wrote it: a dataset ingested from emitted media equals the
+// generated one.
+void FeaturePipeline::build_spec() {
   const bool vectors = spec_.flavour == Flavour::Vectors;
   const auto& p = params_;
   auto& vis = spec_[Modality::Visual];
@@ -154,7 +155,7 @@ void FeatureExtractor::build_spec() {
   spec_.validate();
 }
 
-void FeatureExtractor::fill_row(const SampleMedia& m, datasets::Batch& b, int64_t row) const {
+void FeaturePipeline::fill_row(const SampleMedia& m, datasets::Batch& b, int64_t row) const {
   auto row_ptr = [&](Modality mod) {
     auto& a = b.input(mod);
     return static_cast<std::byte*>(a.data()) + row * a.row_bytes();
@@ -196,4 +197,4 @@ void FeatureExtractor::fill_row(const SampleMedia& m, datasets::Batch& b, int64_
   }
 }
 
-}  // namespace storefuse::ingest
+}  // namespace storefuse::pipeline

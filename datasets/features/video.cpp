@@ -2,19 +2,9 @@
 #include <opencv2/videoio.hpp>
 
 #include "storefuse/core/error.h"
-#include "storefuse/features/visual.h"
+#include "storefuse/features/video.h"
 
 namespace storefuse::features {
-
-std::vector<int> sample_frame_indices(int available, int count) {
-  std::vector<int> idx(count > 0 ? count : 0);
-  for (int i = 0; i < count; ++i) {
-    // Centre of the i-th of `count` equal slices: never the very first or last
-    // frame of a long clip, where fades and cuts tend to be.
-    idx[i] = static_cast<int>((i + 0.5) * available / count);
-  }
-  return idx;
-}
 
 void preprocess_frame(const cv::Mat& frame, const VisualParams& p, uint8_t* out) {
   cv::Mat gray;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace storefuse::ingest {
+namespace storefuse::pipeline {
 
 struct CsvTable {
   std::filesystem::path file;
@@ -38,4 +38,4 @@ double parse_double(const std::string& cell, const std::string& column, const st
 float parse_float(const std::string& cell, const std::string& column, const std::string& where);
 int64_t parse_int(const std::string& cell, const std::string& column, const std::string& where);
 
-}  // namespace storefuse::ingest
+}  // namespace storefuse::pipeline

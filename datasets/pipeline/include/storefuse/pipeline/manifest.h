@@ -27,7 +27,7 @@
 
 #include "storefuse/datasets/feature_spec.h"
 
-namespace storefuse::ingest {
+namespace storefuse::pipeline {
 
 struct ManifestRow {
   int64_t line = 0;  // in the manifest file
@@ -87,4 +87,4 @@ std::vector<std::string> class_names_from_labels(const std::filesystem::path& fi
 // dwell_s < 0, engagement outside [0, 1], or a repeated sample_id.
 std::map<int64_t, Label> read_labels(const std::filesystem::path& file, const std::vector<std::string>& class_names);
 
-}  // namespace storefuse::ingest
+}  // namespace storefuse::pipeline

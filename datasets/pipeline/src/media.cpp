@@ -3,10 +3,11 @@
 
 #include "storefuse/core/error.h"
 #include "storefuse/features/wav.h"
-#include "storefuse/ingest/csv.h"
-#include "storefuse/ingest/extractor.h"
+#include "storefuse/pipeline/clip_decoder.h"
+#include "storefuse/pipeline/csv.h"
+#include "storefuse/pipeline/feature_pipeline.h"
 
-namespace storefuse::ingest {
+namespace storefuse::pipeline {
 namespace fs = std::filesystem;
 using datasets::Modality;
 
@@ -42,7 +43,7 @@ features::SensorSeries read_sensor_csv(const fs::path& file, const features::Sen
 }
 
 SampleMedia load_sample(const Manifest& manifest, const ManifestRow& row, const PosLogs& pos,
-                        const ExtractorParams& params) {
+                        const PipelineParams& params) {
   SampleMedia m;
   for (Modality mod : datasets::kModalities) {
     const int k = static_cast<int>(mod);
@@ -55,10 +56,14 @@ SampleMedia load_sample(const Manifest& manifest, const ManifestRow& row, const 
       }
       switch (mod) {
         case Modality::Visual:
-          m.frames = features::read_clip(file, params.visual);
+          m.frames = decode_clip(file, params.visual);
           break;
         case Modality::Audio: {
           m.audio = features::read_wav(file, params.mfcc.sample_rate_hz).samples;
+          if (m.audio.empty()) {
+            throw Error(ErrorKind::Data, "the WAV file holds no audio samples", file.string(),
+                        "replace the file, or leave the sample's audio cell empty (audio missing, mask 0)");
+          }
           m.audio.resize(static_cast<size_t>(std::llround(params.clip_s * params.mfcc.sample_rate_hz)), 0.0f);
           break;
         }
@@ -85,4 +90,4 @@ SampleMedia load_sample(const Manifest& manifest, const ManifestRow& row, const 
   return m;
 }
 
-}  // namespace storefuse::ingest
+}  // namespace storefuse::pipeline

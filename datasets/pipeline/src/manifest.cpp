@@ -1,12 +1,12 @@
-#include "storefuse/ingest/manifest.h"
+#include "storefuse/pipeline/manifest.h"
 
 #include <algorithm>
 #include <set>
 
 #include "storefuse/core/error.h"
-#include "storefuse/ingest/csv.h"
+#include "storefuse/pipeline/csv.h"
 
-namespace storefuse::ingest {
+namespace storefuse::pipeline {
 namespace fs = std::filesystem;
 using datasets::Modality;
 
@@ -169,4 +169,4 @@ std::map<int64_t, Label> read_labels(const fs::path& file, const std::vector<std
   return labels;
 }
 
-}  // namespace storefuse::ingest
+}  // namespace storefuse::pipeline

@@ -1,11 +1,11 @@
-#include "storefuse/ingest/csv.h"
+#include "storefuse/pipeline/csv.h"
 
 #include <charconv>
 
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
 
-namespace storefuse::ingest {
+namespace storefuse::pipeline {
 
 int CsvTable::column(const std::string& name) const {
   for (size_t i = 0; i < header.size(); ++i) {
@@ -126,4 +126,4 @@ int64_t parse_int(const std::string& cell, const std::string& column, const std:
   return parse_number<int64_t>(cell, column, where, "an integer");
 }
 
-}  // namespace storefuse::ingest
+}  // namespace storefuse::pipeline

@@ -1,0 +1,30 @@
+// Video decoding and frame preprocessing through OpenCV (library
+// storefuse_video): the only part of the feature extractors that needs it.
+// A build without OpenCV still has every other extractor, and the visual
+// descriptor of frames decoded elsewhere (visual.h).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "storefuse/features/visual.h"
+
+namespace storefuse::features {
+
+// One decoded frame (BGR, BGRA or gray, any size) -> H x W gray uint8, written
+// at `out`: cvtColor to gray, then resize with INTER_AREA.
+void preprocess_frame(const cv::Mat& frame, const VisualParams& p, uint8_t* out);
+
+// Frames already decoded (e.g. rendered by RetailSim): samples T of them and
+// preprocesses each. Returns T*H*W bytes. Throws Error (Data) when empty.
+std::vector<uint8_t> frames_from_mats(const std::vector<cv::Mat>& clip, const VisualParams& p);
+
+// Decodes a video file with cv::VideoCapture (the first window_s seconds when
+// window_s > 0, by the file's frame rate) and samples T frames. Throws Error
+// (Io) when it cannot be opened, (Data) when it has no frames.
+std::vector<uint8_t> read_clip(const std::filesystem::path& path, const VisualParams& p);
+
+}  // namespace storefuse::features
