@@ -16,6 +16,7 @@
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
 #include "storefuse/datasets/dataset_reader.h"
+#include "storefuse/metrics/statistics.h"
 #include "storefuse/train/losses.h"
 #include "storefuse/train/model.h"
 #include "storefuse/train/run_dir.h"
@@ -122,6 +123,11 @@ TEST_F(Training, LearnsSeparableData) {
   for (const char* f : {"config.yaml", "env.json", "last.pt", "best.pt", "epoch-4.pt", "epoch-2.pt"})
     EXPECT_TRUE(fs::exists(dir_ / "learn" / f)) << f;
   EXPECT_FALSE(fs::exists(dir_ / "learn" / "epoch-1.pt"));  // keep_last: 3
+  // Validation reports every statistic of the table, as eval computes it.
+  for (const auto& s : storefuse::metrics::statistics()) {
+    EXPECT_TRUE(epochs.back().contains("val/" + s.name)) << s.name;
+  }
+  EXPECT_LE(epochs.back()["val/ece"].get<double>(), 1.0);
   auto runs = list_runs(dir_);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].epochs, 4);
@@ -155,6 +161,25 @@ TEST_F(Training, LogMseOnALogSpaceHeadIsAConfigError) {
     EXPECT_NE(std::string(e.what()).find("dwell_space"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(fs::exists(dir_ / "log_mse")) << "nothing written";
+}
+
+// The early-stopping mode follows the table of statistics (and losses are
+// better lower): a contradiction is a config error naming the fix.
+TEST_F(Training, AnEarlyStoppingModeAgainstTheMetricsDirectionIsAConfigError) {
+  for (const auto& [metric, mode] : {std::pair{"val/accuracy", "min"}, {"val/dwell_mae_s", "max"}, {"val/loss", "max"}}) {
+    try {
+      train("mode", {"train.epochs=1", std::string("train.early_stopping.metric=") + metric,
+                     std::string("train.early_stopping.mode=") + mode});
+      FAIL() << metric << " " << mode;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Config);
+      EXPECT_NE(std::string(e.what()).find(std::string("set train.early_stopping.mode: ") +
+                                           (std::string(mode) == "min" ? "max" : "min")),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dir_ / "mode")) << "nothing written";
+  }
 }
 
 TEST_F(Training, SameSeedGivesIdenticalMetrics) {

@@ -14,6 +14,7 @@
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/progress.h"
+#include "storefuse/metrics/statistics.h"
 #include "storefuse/train/batch_tensors.h"
 #include "storefuse/train/checkpoint.h"
 #include "storefuse/train/kernel_threads.h"
@@ -65,6 +66,25 @@ void check_finite(double value, const char* what, const TrainState& s, const fs:
               "the last good checkpoint is " + (run / "last.pt").string() +
                   "; lower optim.lr, clip harder (train.grad_clip_norm) or check the data, then "
                   "resume with --resume");
+}
+
+// The mode must follow the metric's direction: the table of statistics says
+// it for val/<statistic>, and every loss is better lower.
+void check_early_stopping_mode(const TrainOptions& o, const std::string& where) {
+  const std::string& m = o.early_stopping_metric;
+  bool higher_is_better = false;
+  if (m == "val/dwell_pearson") {
+    higher_is_better = true;
+  } else if (m.size() < 5 || m.compare(m.size() - 5, 5, "_loss") != 0) {
+    if (m != "val/loss") higher_is_better = metrics::statistic(m.substr(4)).higher_is_better();
+  }
+  if (higher_is_better != o.early_stopping_max) {
+    const std::string want = higher_is_better ? "max" : "min";
+    throw Error(ErrorKind::Config,
+                "train.early_stopping.mode is " + std::string(o.early_stopping_max ? "max" : "min") + ", but " + m +
+                    " is better when " + (higher_is_better ? "higher" : "lower"),
+                where, "set train.early_stopping.mode: " + want);
+  }
 }
 
 bool improved(const TrainOptions& o, double value, double best) {
@@ -128,6 +148,7 @@ int run_training(const config::Node& cfg, bool resume) {
                 cfg["train"]["early_stopping"]["metric"].origin().str(),
                 "one of: val/accuracy, val/loss, val/dwell_mae_s, val/engagement_mae, ...");
   }
+  check_early_stopping_mode(o, cfg["train"]["early_stopping"]["mode"].origin().str());
   apply_threads(o.threads, o.flush_denormals);
   reuse_freed_memory();
   const auto device = pick_device(cfg["run"]["device"]);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "storefuse/metrics/metrics.h"
+#include "storefuse/metrics/statistics.h"
 #include "storefuse/train/batch_tensors.h"
 
 namespace storefuse::train {
@@ -13,12 +14,20 @@ std::vector<double> to_vector(const torch::Tensor& t) {
   return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
 }
 
+void append(std::vector<float>& dst, const torch::Tensor& t) {
+  auto f = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  dst.insert(dst.end(), f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+}
+
 }  // namespace
 
 const std::vector<std::string>& validation_metric_names() {
-  static const std::vector<std::string> names = {
-      "val/loss", "val/behavior_loss", "val/dwell_loss", "val/engagement_loss", "val/accuracy",
-      "val/dwell_mae_s", "val/dwell_pearson", "val/engagement_mae", "val/engagement_pearson"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = {"val/loss", "val/behavior_loss", "val/dwell_loss", "val/engagement_loss",
+                                  "val/dwell_pearson"};
+    for (const metrics::Statistic& s : metrics::statistics()) n.push_back("val/" + s.name);
+    return n;
+  }();
   return names;
 }
 
@@ -27,9 +36,11 @@ json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader&
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
-  double total = 0, behavior = 0, dwell = 0, engagement = 0, correct = 0;
+  double total = 0, behavior = 0, dwell = 0, engagement = 0;
   int64_t rows = 0;
-  std::vector<double> dwell_pred, dwell_true, eng_pred, eng_true;
+  metrics::Outputs outputs;
+  metrics::Targets targets;
+  std::vector<double> dwell_pred, dwell_true;
   const DwellScale scale = model.dwell_scale();
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
@@ -41,32 +52,34 @@ json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader&
     behavior += parts.behavior.item<double>() * n;
     dwell += parts.dwell.item<double>() * n;
     engagement += parts.engagement.item<double>() * n;
-    correct += out.behavior_logits.argmax(1).eq(b.targets.behavior).sum().item<double>();
     rows += batch->rows;
-    for (auto [pred, truth, dst_p, dst_t] :
-         {std::tuple{out.dwell_s, b.targets.dwell_s, &dwell_pred, &dwell_true},
-          std::tuple{out.engagement, b.targets.engagement, &eng_pred, &eng_true}}) {
-      auto p = to_vector(pred), t = to_vector(truth);
-      dst_p->insert(dst_p->end(), p.begin(), p.end());
-      dst_t->insert(dst_t->end(), t.begin(), t.end());
-    }
+    const torch::Tensor probs = torch::softmax(out.behavior_logits.to(torch::kFloat64), 1).to(torch::kFloat32);
+    outputs.n_classes = probs.size(1);
+    append(outputs.probs, probs);
+    append(outputs.dwell_s, out.dwell_s);
+    append(outputs.engagement, out.engagement);
+    append(targets.dwell_s, b.targets.dwell_s);
+    append(targets.engagement, b.targets.engagement);
+    const torch::Tensor labels = b.targets.behavior.to(torch::kCPU, torch::kInt64).contiguous();
+    targets.behavior.insert(targets.behavior.end(), labels.data_ptr<int64_t>(),
+                            labels.data_ptr<int64_t>() + labels.numel());
+    auto p = to_vector(out.dwell_s), t = to_vector(b.targets.dwell_s);
+    dwell_pred.insert(dwell_pred.end(), p.begin(), p.end());
+    dwell_true.insert(dwell_true.end(), t.begin(), t.end());
   }
   model.train(was_training);
-  auto mae = [](const std::vector<double>& p, const std::vector<double>& t) {
-    double s = 0;
-    for (size_t i = 0; i < p.size(); ++i) s += std::abs(p[i] - t[i]);
-    return p.empty() ? 0.0 : s / static_cast<double>(p.size());
-  };
   const double n = std::max<int64_t>(rows, 1);
-  return {{"val/loss", total / n},
-          {"val/behavior_loss", behavior / n},
-          {"val/dwell_loss", dwell / n},
-          {"val/engagement_loss", engagement / n},
-          {"val/accuracy", correct / n},
-          {"val/dwell_mae_s", mae(dwell_pred, dwell_true)},
-          {"val/dwell_pearson", metrics::pearson(dwell_pred, dwell_true)},
-          {"val/engagement_mae", mae(eng_pred, eng_true)},
-          {"val/engagement_pearson", metrics::pearson(eng_pred, eng_true)}};
+  json record = {{"val/loss", total / n},
+                 {"val/behavior_loss", behavior / n},
+                 {"val/dwell_loss", dwell / n},
+                 {"val/engagement_loss", engagement / n},
+                 {"val/dwell_pearson", metrics::pearson(dwell_pred, dwell_true)}};
+  // Every statistic of the table, computed as eval and abtest compute it.
+  if (rows > 0) {
+    const metrics::Report report = metrics::evaluate(outputs, targets);
+    for (const metrics::Statistic& s : metrics::statistics()) record["val/" + s.name] = s.of(report);
+  }
+  return record;
 }
 
 }  // namespace storefuse::train

@@ -1,6 +1,8 @@
-// Validation during training: the loss parts and a few direct metrics
-// (behaviour accuracy, dwell MAE in seconds, engagement MAE, Pearson
-// correlations). Full evaluation with calibration and slices is `storefuse eval`.
+// Validation during training: the loss parts, the dwell correlation, and
+// every statistic of the table (storefuse/metrics/statistics.h: accuracy,
+// macro-F1, ECE, dwell MAE, engagement Pearson, ...) as "val/<name>",
+// computed by metrics::evaluate as eval and abtest compute them. Slices are
+// `storefuse eval`.
 #pragma once
 
 #include <string>
