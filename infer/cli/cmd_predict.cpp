@@ -14,16 +14,16 @@
 #include <sstream>
 
 #include "command.h"
-#include "environment.h"
 #include "dataset_io.h"
+#include "environment.h"
 #include "storefuse/contract/model_adapter.h"
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/progress.h"
 #include "storefuse/infer/model_metadata.h"
 #include "storefuse/infer/session.h"
-#include "storefuse/pipeline/extract.h"
 #include "storefuse/metrics/metrics.h"
+#include "storefuse/pipeline/extract.h"
 
 namespace storefuse::infer::cli {
 namespace {

@@ -65,7 +65,8 @@ class ModelAdapter {
   void check_data(const datasets::FeatureSpec& data_spec, const std::string& data) const;
 
   // The feeds for `b`: exactly the inputs the model declares (a model with
-  // a fixed batch dimension gets its rows padded with zeros up to it).
+  // a fixed batch dimension gets its rows padded with zeros up to it; more
+  // rows than that go through run(), which splits them).
   std::map<std::string, infer::Tensor> feeds(const datasets::Batch& b) const;
   // Runs `b` through `session` (a Session over this adapter's model). A
   // model with a fixed batch dimension runs in pieces of that size.
