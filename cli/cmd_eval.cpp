@@ -6,18 +6,10 @@
 #include "command.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/exit_code.h"
+#include "storefuse/metrics/statistics.h"
 #include "storefuse/train/evaluation.h"
 
 namespace storefuse::cli {
-namespace {
-
-void print_row(const char* name, double value, const char* format) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, value);
-  std::printf("  %-26s %s\n", name, buf);
-}
-
-}  // namespace
 
 int run_eval(const std::vector<std::string>& args) {
   const std::string usage = "--run DIR --data FILE [--checkpoint best|last] [--out DIR] [--drop-modality NAME]...";
@@ -50,14 +42,7 @@ int run_eval(const std::vector<std::string>& args) {
     for (const auto& m : request.drop_modalities) std::printf(" %s", m.c_str());
   }
   std::printf("\n");
-  print_row("behaviour accuracy", r.accuracy, "%.4f");
-  print_row("behaviour macro-F1", r.macro_f1, "%.4f");
-  print_row("behaviour top-2 accuracy", r.top2_accuracy, "%.4f");
-  print_row("expected calibration error", r.ece, "%.4f");
-  print_row("dwell MAE (s)", r.dwell_mae_s, "%.2f");
-  print_row("dwell RMSE (s)", r.dwell_rmse_s, "%.2f");
-  print_row("engagement Pearson r", r.engagement_pearson, "%.4f");
-  print_row("engagement Spearman rho", r.engagement_spearman, "%.4f");
+  for (const metrics::Statistic& s : metrics::statistics()) std::printf("  %-26s %.*f\n", s.label.c_str(), s.decimals, s.of(r));
   for (const auto& [slice, reports] : result.slices) {
     // The spread of accuracy over the slice's values, worst first.
     auto worst = reports.begin(), best = reports.begin();

@@ -78,6 +78,10 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
   return pearson(ranks(a), ranks(b));
 }
 
+int ece_bin(double confidence, int bins) {
+  return std::clamp(int(std::ceil(confidence * bins)) - 1, 0, bins - 1);
+}
+
 double expected_calibration_error(const std::vector<float>& probs, int64_t c,
                                   const std::vector<int64_t>& labels, int bins) {
   std::vector<double> conf_sum(bins, 0.0), correct(bins, 0.0), count(bins, 0.0);
@@ -85,8 +89,7 @@ double expected_calibration_error(const std::vector<float>& probs, int64_t c,
     const float* p = probs.data() + i * c;
     int64_t pred = std::max_element(p, p + c) - p;
     double conf = p[pred];
-    // Bins are (k/B, (k+1)/B]; a confidence of exactly 0 joins the first.
-    int b = std::clamp(int(std::ceil(conf * bins)) - 1, 0, bins - 1);
+    const int b = ece_bin(conf, bins);
     conf_sum[b] += conf;
     correct[b] += pred == labels[i] ? 1.0 : 0.0;
     count[b] += 1.0;

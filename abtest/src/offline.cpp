@@ -13,137 +13,12 @@ namespace storefuse::abtest {
 
 namespace {
 
-// The winning class and its probability, per sample.
-struct Top {
-  std::vector<int64_t> pred;
-  std::vector<double> confidence;
-};
-
-Top top_of(const metrics::Outputs& o) {
-  Top t;
-  t.pred = metrics::argmax_rows(o.probs, o.n_classes);
-  for (size_t i = 0; i < t.pred.size(); ++i) t.confidence.push_back(o.probs[i * o.n_classes + t.pred[i]]);
-  return t;
-}
-
-// Same rule as metrics::macro_f1: classes with no true, predicted or missed
-// sample are left out of the average.
-double macro_f1_from_counts(const double* tp, const double* fp, const double* fn, size_t c) {
-  double sum = 0;
-  int used = 0;
-  for (size_t k = 0; k < c; ++k) {
-    const double denom = 2 * tp[k] + fp[k] + fn[k];
-    if (denom > 0) {
-      sum += 2 * tp[k] / denom;
-      ++used;
-    }
-  }
-  return used ? sum / used : 0.0;
-}
-
-int ece_bin(double confidence, int bins) {
-  return std::clamp(int(std::ceil(confidence * bins)) - 1, 0, bins - 1);
-}
-
-// Everything a statistic of B - A needs, per sample.
-struct Paired {
-  const PairedData& d;
-  Top a, b;
-  int ece_bins;
-};
-
-// The statistic `name` of model B minus model A over `rows`.
-SumStatistic difference_statistic(const std::string& name, const Paired& p,
-                                  const std::vector<size_t>& rows) {
-  const auto& t = p.d.targets;
-  if (name == "accuracy" || name == "dwell_mae_s") {
-    SumStatistic s(2, [](const double* v, double w) { return (v[1] - v[0]) / w; });
-    for (size_t i : rows) {
-      s.new_sample();
-      if (name == "accuracy") {
-        s.add(0, p.a.pred[i] == t.behavior[i]);
-        s.add(1, p.b.pred[i] == t.behavior[i]);
-      } else {
-        s.add(0, std::abs(double(p.d.a.dwell_s[i]) - t.dwell_s[i]));
-        s.add(1, std::abs(double(p.d.b.dwell_s[i]) - t.dwell_s[i]));
-      }
-    }
-    return s;
-  }
-  if (name == "macro_f1") {
-    const size_t c = p.d.class_names.size();
-    // Columns: [model][tp|fp|fn][class].
-    SumStatistic s(6 * c, [c](const double* v, double) {
-      return macro_f1_from_counts(v + 3 * c, v + 4 * c, v + 5 * c, c) -
-             macro_f1_from_counts(v, v + c, v + 2 * c, c);
-    });
-    for (size_t i : rows) {
-      s.new_sample();
-      const size_t y = size_t(t.behavior[i]);
-      for (int m = 0; m < 2; ++m) {
-        const size_t pred = size_t(m == 0 ? p.a.pred[i] : p.b.pred[i]);
-        const uint32_t base = uint32_t(3 * c * m);
-        if (pred == y) {
-          s.add(base + uint32_t(y), 1);
-        } else {
-          s.add(base + uint32_t(c + pred), 1);
-          s.add(base + uint32_t(2 * c + y), 1);
-        }
-      }
-    }
-    return s;
-  }
-  if (name == "engagement_pearson") {
-    // Columns: sum t, t², a, a², t·a, b, b², t·b.
-    SumStatistic s(8, [](const double* v, double w) {
-      return metrics::pearson_from_sums(w, v[0], v[5], v[1], v[6], v[7]) -
-             metrics::pearson_from_sums(w, v[0], v[2], v[1], v[3], v[4]);
-    });
-    for (size_t i : rows) {
-      const double y = t.engagement[i], ea = p.d.a.engagement[i], eb = p.d.b.engagement[i];
-      s.new_sample();
-      s.add(0, y);
-      s.add(1, y * y);
-      s.add(2, ea);
-      s.add(3, ea * ea);
-      s.add(4, y * ea);
-      s.add(5, eb);
-      s.add(6, eb * eb);
-      s.add(7, y * eb);
-    }
-    return s;
-  }
-  if (name == "ece") {
-    // Columns: [model][confidence sum | correct count][bin]; ECE is
-    // sum over bins of |correct - confidence| / n, as metrics::expected_calibration_error.
-    const int bins = p.ece_bins;
-    SumStatistic s(4 * size_t(bins), [bins](const double* v, double w) {
-      double ea = 0, eb = 0;
-      for (int k = 0; k < bins; ++k) {
-        ea += std::abs(v[bins + k] - v[k]);
-        eb += std::abs(v[3 * bins + k] - v[2 * bins + k]);
-      }
-      return (eb - ea) / w;
-    });
-    for (size_t i : rows) {
-      s.new_sample();
-      for (int m = 0; m < 2; ++m) {
-        const Top& top = m == 0 ? p.a : p.b;
-        const uint32_t base = uint32_t(2 * bins * m);
-        const int k = ece_bin(top.confidence[i], bins);
-        s.add(base + uint32_t(k), top.confidence[i]);
-        s.add(base + uint32_t(bins + k), top.pred[i] == t.behavior[i]);
-      }
-    }
-    return s;
-  }
-  throw Error(ErrorKind::Runtime, "unknown metric '" + name + "'", "abtest::difference_statistic");
-}
+using Paired = metrics::PairedPredictions;
 
 McNemarTest mcnemar_over(const Paired& p, const std::vector<size_t>& rows) {
   int64_t only_a = 0, only_b = 0;
   for (size_t i : rows) {
-    const bool ra = p.a.pred[i] == p.d.targets.behavior[i], rb = p.b.pred[i] == p.d.targets.behavior[i];
+    const bool ra = p.top_a.pred[i] == p.targets.behavior[i], rb = p.top_b.pred[i] == p.targets.behavior[i];
     only_a += ra && !rb;
     only_b += rb && !ra;
   }
@@ -153,8 +28,8 @@ McNemarTest mcnemar_over(const Paired& p, const std::vector<size_t>& rows) {
 WilcoxonTest wilcoxon_over(const Paired& p, const std::vector<size_t>& rows) {
   std::vector<double> diff;
   for (size_t i : rows) {
-    const double y = p.d.targets.dwell_s[i];
-    diff.push_back(std::abs(double(p.d.b.dwell_s[i]) - y) - std::abs(double(p.d.a.dwell_s[i]) - y));
+    const double y = p.targets.dwell_s[i];
+    diff.push_back(std::abs(double(p.b.dwell_s[i]) - y) - std::abs(double(p.a.dwell_s[i]) - y));
   }
   return wilcoxon_signed_rank(diff);
 }
@@ -172,11 +47,11 @@ std::pair<std::string, double> test_for(const std::string& name, const Paired& p
 
 double metric_of(const metrics::Report& r, const std::string& name) { return metrics::statistic(name).of(r); }
 
-std::vector<ReliabilityBin> reliability(const Top& top, const std::vector<int64_t>& labels, int bins) {
+std::vector<ReliabilityBin> reliability(const metrics::TopClass& top, const std::vector<int64_t>& labels, int bins) {
   std::vector<ReliabilityBin> out(static_cast<size_t>(bins));
   std::vector<double> conf(size_t(bins), 0.0), correct(size_t(bins), 0.0);
   for (size_t i = 0; i < labels.size(); ++i) {
-    const int k = ece_bin(top.confidence[i], bins);
+    const int k = metrics::ece_bin(top.confidence[i], bins);
     out[k].count += 1;
     conf[k] += top.confidence[i];
     correct[k] += top.pred[i] == labels[i];
@@ -259,7 +134,7 @@ OfflineResult compare_offline(const PairedData& d, const Settings& s) {
   r.a_has_probs = d.a_has_probs;
   r.b_has_probs = d.b_has_probs;
 
-  const Paired p{d, top_of(d.a), top_of(d.b), s.ece_bins};
+  const Paired p{d.a, d.b, d.targets, metrics::top_class(d.a), metrics::top_class(d.b), s.ece_bins};
   std::vector<size_t> all(d.size());
   std::iota(all.begin(), all.end(), 0);
   BootstrapOptions bopt{s.resamples, 1.0 - s.decision.alpha, s.seed};
@@ -279,15 +154,15 @@ OfflineResult compare_offline(const PairedData& d, const Settings& s) {
     m.a = metric_of(r.report_a, name);
     m.b = metric_of(r.report_b, name);
     m.diff = m.b - m.a;
-    m.bootstrap = paired_bootstrap(difference_statistic(name, p, all), bopt);
+    m.bootstrap = paired_bootstrap(metrics::statistic(name).paired_difference(p, all), bopt);
     std::tie(m.test, m.p_value) = test_for(name, p, all, m.bootstrap);
     r.metrics.push_back(std::move(m));
   }
   r.mcnemar = mcnemar_over(p, all);
   r.wilcoxon = wilcoxon_over(p, all);
   if (d.a_has_probs && d.b_has_probs) {
-    r.reliability_a = reliability(p.a, d.targets.behavior, s.ece_bins);
-    r.reliability_b = reliability(p.b, d.targets.behavior, s.ece_bins);
+    r.reliability_a = reliability(p.top_a, d.targets.behavior, s.ece_bins);
+    r.reliability_b = reliability(p.top_b, d.targets.behavior, s.ece_bins);
   }
 
   const std::string& primary = s.decision.primary_metric;
@@ -304,7 +179,7 @@ OfflineResult compare_offline(const PairedData& d, const Settings& s) {
       sc.column = column;
       sc.value = value;
       sc.n = int64_t(rows.size());
-      const SumStatistic stat = difference_statistic(primary, p, rows);
+      const SumStatistic stat = metrics::statistic(primary).paired_difference(p, rows);
       sc.diff = stat.evaluate();
       const metrics::Targets tt = subset(d.targets, rows);
       sc.a = metric_of(metrics::evaluate(subset(d.a, rows), tt, mopt), primary);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <random>
 
 #include "storefuse/core/error.h"
 #include "storefuse/metrics/metrics.h"
@@ -165,4 +166,43 @@ TEST(Statistics, EveryRowReadsItsFieldAndUnknownNamesAreErrors) {
     EXPECT_EQ(e.kind(), storefuse::ErrorKind::Config);
     EXPECT_NE(std::string(e.what()).find("use one of accuracy, macro_f1"), std::string::npos) << e.what();
   }
+}
+
+// Every compared row's paired difference, evaluated on all samples, equals
+// the difference of the row's values from metrics::evaluate: the A/B
+// bootstrap resamples exactly the statistic eval reports.
+TEST(Statistics, PairedDifferencesEqualTheDifferenceOfTheReportedValues) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  const int64_t n = 300, c = 4;
+  auto outputs = [&] {
+    m::Outputs o{{}, c, {}, {}};
+    for (int64_t i = 0; i < n; ++i) {
+      float sum = 0;
+      for (int64_t k = 0; k < c; ++k) sum += (o.probs.emplace_back(u(rng) + 0.01f), o.probs.back());
+      for (int64_t k = 0; k < c; ++k) o.probs[i * c + k] /= sum;
+      o.dwell_s.push_back(100 * u(rng));
+      o.engagement.push_back(u(rng));
+    }
+    return o;
+  };
+  const m::Outputs a = outputs(), b = outputs();
+  m::Targets t;
+  for (int64_t i = 0; i < n; ++i) {
+    t.behavior.push_back(int64_t(rng() % c));
+    t.dwell_s.push_back(100 * u(rng));
+    t.engagement.push_back(u(rng));
+  }
+  const m::PairedPredictions p{a, b, t, m::top_class(a), m::top_class(b), 15};
+  const m::Report ra = m::evaluate(a, t), rb = m::evaluate(b, t);
+  std::vector<size_t> all(n);
+  for (int64_t i = 0; i < n; ++i) all[size_t(i)] = size_t(i);
+  int compared = 0;
+  for (const auto& s : m::statistics()) {
+    EXPECT_EQ(s.paired_test.empty(), s.paired_difference == nullptr) << s.name;
+    if (!s.paired_difference) continue;
+    ++compared;
+    EXPECT_NEAR(s.paired_difference(p, all).evaluate(), s.of(rb) - s.of(ra), 1e-9) << s.name;
+  }
+  EXPECT_EQ(compared, 5);
 }

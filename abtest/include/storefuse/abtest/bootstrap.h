@@ -22,36 +22,15 @@
 #include <string>
 #include <vector>
 
+#include "storefuse/metrics/sum_statistic.h"
+
 namespace storefuse::abtest {
+
+using metrics::SumStatistic;
 
 struct Interval {
   double lo = 0, hi = 0;
   bool contains(double x) const { return lo <= x && x <= hi; }
-};
-
-class SumStatistic {
- public:
-  // f gets the column sums (dim values) and the total weight (the sample count).
-  using Function = std::function<double(const double* sums, double weight)>;
-  SumStatistic(size_t dim, Function f);
-
-  void new_sample();                   // starts the next sample's contributions
-  void add(uint32_t column, double v);  // adds to the current sample
-
-  size_t size() const { return row_start_.size(); }
-  size_t dim() const { return dim_; }
-  double evaluate() const;                   // on all samples, each once
-  double evaluate(const double* sums, double weight) const { return f_(sums, weight); }
-  void add_row(size_t i, double weight, double* sums) const;  // sums += weight * x_i
-  std::vector<double> totals() const;
-  std::vector<double> jackknife() const;     // leave-one-out values, size()
-
- private:
-  size_t dim_;
-  Function f_;
-  std::vector<size_t> row_start_;
-  std::vector<uint32_t> column_;
-  std::vector<double> value_;
 };
 
 struct BootstrapOptions {

@@ -73,6 +73,10 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b);
 double pearson_from_sums(double w, double sx, double sy, double sxx, double syy, double sxy);
 double spearman(const std::vector<double>& a, const std::vector<double>& b);
 std::vector<double> ranks(const std::vector<double>& v);  // average ranks, 1-based
+// The calibration bin of a confidence: (k/B, (k+1)/B], a confidence of 0
+// in the first. ECE, its paired A/B difference and the reliability diagram
+// all bin by it.
+int ece_bin(double confidence, int bins);
 double expected_calibration_error(const std::vector<float>& probs, int64_t n_classes,
                                   const std::vector<int64_t>& labels, int bins);
 double macro_f1(const std::vector<int64_t>& pred, const std::vector<int64_t>& labels,
