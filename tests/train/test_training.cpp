@@ -217,6 +217,47 @@ TEST_F(Training, SigintCheckpointsExits130AndResumes) {
   expect_same_weights(dir_ / "whole" / "last.pt", dir_ / "stopped" / "last.pt");
 }
 
+// One trainer per run directory (issue: two runs on one directory both
+// exited 0 and mixed their metrics): a second one, new or resuming, is
+// refused naming the first's pid; once the first is killed the kernel has
+// released its lock and the run resumes.
+TEST_F(Training, ASecondTrainerOnTheSameRunIsRefusedNamingTheFirst) {
+  const std::vector<std::string> extra = {"train.epochs=3", "data.batch_size=8", "train.checkpoint.every_steps=2"};
+  pid_t pid = spawn("busy", extra);
+  ASSERT_TRUE(wait_for_steps(pid, "busy", 5)) << "the run ended before the second trainer started";
+  for (bool resume : {false, true}) {
+    try {
+      train("busy", extra, resume);
+      ADD_FAILURE() << "a second trainer ran (resume " << resume << ")";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Usage);
+      EXPECT_NE(std::string(e.what()).find("in use by process " + std::to_string(pid) + " on "), std::string::npos)
+          << e.what();
+    }
+  }
+  kill(pid, SIGKILL);
+  ASSERT_EQ(wait_exit(pid), 128 + SIGKILL);
+  EXPECT_EQ(train("busy", extra, /*resume=*/true), 0);
+  EXPECT_EQ(lines(dir_ / "busy" / "metrics.jsonl", "epoch").size(), 3u);
+}
+
+// A last.pt cut short (SIGKILL while it was written) does not stop --resume:
+// the newest epoch checkpoint that loads takes over, and the dead writer's
+// temp file is removed when the next trainer takes the run.
+TEST_F(Training, ResumeFallsBackToTheNewestCheckpointThatLoads) {
+  const std::vector<std::string> extra = {"train.epochs=2"};
+  ASSERT_EQ(train("whole", extra), 0);
+  ASSERT_EQ(train("cut", extra), 0);
+  const fs::path last = dir_ / "cut" / "last.pt", stale = dir_ / "cut" / ".last.pt.tmp-99999-0a1b2c";
+  fs::resize_file(last, 100);
+  fs::remove(dir_ / "cut" / "epoch-2.pt");  // so that epoch 2 is trained again, from epoch-1.pt
+  std::ofstream(stale) << "half a checkpoint";
+  EXPECT_EQ(train("cut", extra, /*resume=*/true), 0);
+  EXPECT_FALSE(fs::exists(stale));
+  expect_same_weights(dir_ / "whole" / "last.pt", last);
+  EXPECT_EQ(lines(dir_ / "whole" / "metrics.jsonl", "epoch"), lines(dir_ / "cut" / "metrics.jsonl", "epoch"));
+}
+
 TEST_F(Training, DivergenceStopsWithAClearErrorAndKeepsTheCheckpoint) {
   try {
     train("diverge", {"train.epochs=3", "optim.type=sgd", "optim.lr=1e30", "train.grad_clip_norm=0",

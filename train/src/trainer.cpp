@@ -2,10 +2,13 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cinttypes>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -19,6 +22,7 @@
 #include "storefuse/train/checkpoint.h"
 #include "storefuse/train/kernel_threads.h"
 #include "storefuse/train/run_dir.h"
+#include "storefuse/train/run_lock.h"
 #include "storefuse/train/train_options.h"
 #include "storefuse/train/validation.h"
 
@@ -92,6 +96,36 @@ bool improved(const TrainOptions& o, double value, double best) {
   return o.early_stopping_max ? value > best : value < best;
 }
 
+// Loads the checkpoint to resume from: last.pt, or when it does not load (a
+// write cut short), the newest epoch-<K>.pt that does, saying which it
+// skipped and why. Another feature spec is no corruption: that error stands.
+void load_resume_checkpoint(const fs::path& dir, const Checkpoint& ck) {
+  std::vector<std::pair<int64_t, fs::path>> epochs;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    int64_t k = 0;
+    char tail = 0;
+    if (std::sscanf(entry.path().filename().c_str(), "epoch-%" SCNd64 ".p%c", &k, &tail) == 2 && tail == 't') {
+      epochs.emplace_back(k, entry.path());
+    }
+  }
+  std::sort(epochs.begin(), epochs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<fs::path> candidates = {dir / "last.pt"};
+  for (const auto& e : epochs) candidates.push_back(e.second);
+  std::string skipped;
+  for (const fs::path& c : candidates) {
+    try {
+      load_checkpoint(c, ck);
+      if (!skipped.empty()) spdlog::warn("resume: skipped {}; resuming from {}", skipped, c.filename().string());
+      return;
+    } catch (const Error& e) {
+      if (e.problem().find("feature spec") != std::string::npos) throw;
+      skipped += (skipped.empty() ? "" : "; ") + c.filename().string() + " (" + e.problem() + ")";
+    }
+  }
+  throw Error(ErrorKind::Model, "no checkpoint of the run loads: " + skipped, dir.string(),
+              "start the run again under another run.name, without --resume");
+}
+
 void prune_epoch_checkpoints(const fs::path& dir, int64_t epoch, int64_t keep) {
   const int64_t old = epoch - keep;
   if (old >= 1) fs::remove(dir / ("epoch-" + std::to_string(old) + ".pt"));
@@ -154,6 +188,7 @@ int run_training(const config::Node& cfg, bool resume) {
   const auto device = pick_device(cfg["run"]["device"]);
   const fs::path dir = o.run_dir();
   const std::string config_yaml = cfg.to_yaml();
+  RunLock lock(dir);  // before anything reads or writes the run directory
   if (resume) {
     if (!fs::exists(dir / "last.pt")) {
       throw Error(ErrorKind::Usage, "nothing to resume: no last.pt", dir.string(),
@@ -202,7 +237,7 @@ int run_training(const config::Node& cfg, bool resume) {
   TrainState state;
   const Checkpoint ck{*model, *loss, optimizer, state, spec.to_json().dump()};
   if (resume) {
-    load_checkpoint(dir / "last.pt", ck);
+    load_resume_checkpoint(dir, ck);
     MetricsLog::truncate_for_resume(dir / "metrics.jsonl", state.epoch + 1, state.step);
     spdlog::info("resuming {} at epoch {}, batch {} (step {})", dir.string(), state.epoch + 1,
                  state.batch, state.step);
@@ -210,6 +245,7 @@ int run_training(const config::Node& cfg, bool resume) {
     model->set_dwell_scale(dwell_stats(train_reader, o.loader, model->dwell_scale().log));
     fs::create_directories(dir);
     write_file_atomic(dir / "config.yaml", config_yaml);
+    lock.keep();
     spdlog::info("training {} ({} parameters) in {}", cfg["model"]["type"].as_string(),
                  parameter_count(*model), dir.string());
   }

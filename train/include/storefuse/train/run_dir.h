@@ -5,6 +5,7 @@
 //                  train.log_every_steps optimizer steps, {"kind": "epoch", ...}
 //                  after each epoch's validation
 //   last.pt, best.pt, epoch-<K>.pt   checkpoints (checkpoint.h)
+//   .lock          held by the process training in it (run_lock.h)
 #pragma once
 
 #include <filesystem>
