@@ -17,6 +17,7 @@ peer_deps=(
   python3-scipy python3-numpy libonnx-testdata
   chromium   # loads the A/B HTML report in a test
   clang libclang-rt-14-dev   # the runtime loader's libFuzzer target
+  time   # /usr/bin/time: peak memory of a command in the bad-input tests
 )
 
 wanted=("${build_deps[@]}")

@@ -2,6 +2,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "config_scalar.h"
@@ -22,8 +23,40 @@ Origin origin_of(const YAML::Node& y, const std::string& file) {
   return Origin{file, y.Mark().line + 1, y.Mark().column + 1};
 }
 
-Node convert(const YAML::Node& y, const std::string& file) {
+// Bounds on one YAML document: aliases are expanded into the config's tree,
+// so a few hundred bytes of nested aliases ("billion laughs") would expand
+// to billions of values. A config is refused past these, before it grows.
+constexpr size_t kMaxConfigBytes = size_t(1) << 20;
+constexpr int kMaxConfigDepth = 64;
+constexpr const char* kMaxNodesVariable = "STOREFUSE_CONFIG_MAX_VALUES";
+
+size_t max_config_values() {
+  if (const char* v = std::getenv(kMaxNodesVariable)) {
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(v, &end, 10);
+    if (end != v && *end == '\0' && n > 0) return size_t(n);
+  }
+  return 100000;
+}
+
+struct Budget {
+  size_t values_left = max_config_values();
+  size_t limit = values_left;
+};
+
+Node convert(const YAML::Node& y, const std::string& file, Budget& budget, int depth) {
   Origin o = origin_of(y, file);
+  if (budget.values_left-- == 0) {
+    throw Error(ErrorKind::Config,
+                "the YAML expands to more than " + std::to_string(budget.limit) +
+                    " values (aliases repeated inside aliases?)",
+                o.str(), std::string("write the values out, or raise the limit with the environment variable ") +
+                             kMaxNodesVariable);
+  }
+  if (depth > kMaxConfigDepth) {
+    throw Error(ErrorKind::Config, "the YAML nests deeper than " + std::to_string(kMaxConfigDepth) + " levels",
+                o.str(), "flatten the config; storefuse's keys nest a few levels at most");
+  }
   switch (y.Type()) {
     case YAML::NodeType::Map: {
       Node n = Node::map(o);
@@ -33,7 +66,7 @@ Node convert(const YAML::Node& y, const std::string& file) {
           throw Error(ErrorKind::Config, "duplicate key '" + key + "'",
                       origin_of(kv.first, file).str(), "keep one of the two");
         }
-        Node value = convert(kv.second, file);
+        Node value = convert(kv.second, file, budget, depth + 1);
         value.set_key_origin(origin_of(kv.first, file));
         n.set(key, std::move(value));
       }
@@ -41,7 +74,7 @@ Node convert(const YAML::Node& y, const std::string& file) {
     }
     case YAML::NodeType::Sequence: {
       Node n = Node::sequence(o);
-      for (const auto& e : y) n.push_back(convert(e, file));
+      for (const auto& e : y) n.push_back(convert(e, file, budget, depth + 1));
       return n;
     }
     case YAML::NodeType::Scalar:
@@ -52,10 +85,17 @@ Node convert(const YAML::Node& y, const std::string& file) {
 }
 
 Node parse_yaml(const std::string& text, const std::string& name) {
+  if (text.size() > kMaxConfigBytes) {
+    throw Error(ErrorKind::Config,
+                "the config is " + std::to_string(text.size()) + " bytes, over the limit of " +
+                    std::to_string(kMaxConfigBytes),
+                name, "configs are small YAML files; split data out of it (datasets belong in HDF5 files)");
+  }
   try {
     YAML::Node y = YAML::Load(text);
     if (!y.IsDefined() || y.IsNull()) return Node::map(Origin{name, 1, 1});
-    Node n = convert(y, name);
+    Budget budget;
+    Node n = convert(y, name, budget, 0);
     if (!n.is_map() && name.rfind("--set", 0) != 0) {
       throw Error(ErrorKind::Config, "a config file must be a YAML map of keys", name,
                   "start the file with 'key: value' lines");

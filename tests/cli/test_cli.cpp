@@ -81,6 +81,38 @@ TEST(Cli, ConfigErrorExitsTwoWithFileLineAndSuggestion) {
   EXPECT_TRUE(r.out.empty()) << "nothing on stdout on error: " << r.out;
 }
 
+// A "billion laughs": 9 levels of aliases, each repeating the one below 9
+// times, would expand to 9^9 values. config show stops with a config error
+// naming the limit, within a second and 100 MB of what the same command
+// takes on a small config (the binary alone, with LibTorch mapped, is most
+// of it).
+TEST(Cli, AnAliasBombIsRefusedQuicklyAndSmall) {
+  std::string yaml = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    yaml += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 9; ++i) yaml += std::string(i ? ", *" : "*") + char(c - 1);
+    yaml += "]\n";
+  }
+  const auto bomb = temp_yaml("sf_cli_bomb.yaml", yaml), small = temp_yaml("sf_cli_small.yaml", "train:\n  epochs: 3\n");
+  // Peak resident KiB and seconds of one `config show`, from /usr/bin/time.
+  auto measure = [](const std::string& file, CliResult& r) {
+    r = run_shell("/usr/bin/time -f 'peak_kib=%M seconds=%e' " + std::string(STOREFUSE_BIN) + " config show --config " + file);
+    const auto at = r.err.find("peak_kib=");
+    if (at == std::string::npos) return std::pair{-1.0, -1.0};
+    return std::pair{std::stod(r.err.substr(at + 9)), std::stod(r.err.substr(r.err.find("seconds=", at) + 8))};
+  };
+  CliResult r, base;
+  const auto [base_kib, base_s] = measure(small, base);
+  ASSERT_EQ(base.exit_code, 0) << base.err;
+  ASSERT_GT(base_kib, 0) << "no /usr/bin/time output (apt-get install time): " << base.err;
+  const auto [kib, s] = measure(bomb, r);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "expands to more than 100000 values")) << r.err;
+  EXPECT_TRUE(contains(r.err, "STOREFUSE_CONFIG_MAX_VALUES")) << r.err;
+  EXPECT_LT(s, base_s + 1.0) << "seconds; a small config takes " << base_s;
+  EXPECT_LT(kib, base_kib + 100 * 1024) << "KiB; a small config takes " << base_kib;
+}
+
 TEST(Cli, LogLevelIsValidated) {
   auto r = run_storefuse("--log-level loud config show");
   EXPECT_EQ(r.exit_code, 2);

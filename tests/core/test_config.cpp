@@ -197,3 +197,26 @@ TEST(ConfigDefaults, EveryKeyIsDocumented) {
   }
   EXPECT_GT(keys, 50);
 }
+
+// Aliases expand into the config tree; a config past the value budget is a
+// config error before it grows (issue: a 236-byte alias bomb took 2.6 GB).
+TEST(ConfigLoad, AnAliasBombIsAConfigErrorNamingTheLimit) {
+  std::string yaml = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    yaml += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 9; ++i) yaml += std::string(i ? ", *" : "*") + char(c - 1);
+    yaml += "]\n";
+  }
+  try {
+    cfg::parse_string(yaml, "bomb.yaml");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    EXPECT_NE(std::string(e.what()).find("more than 100000 values"), std::string::npos) << e.what();
+  }
+  // Depth is bounded too, and a config of ordinary size still loads.
+  std::string deep = "a: ", close;
+  for (int i = 0; i < 80; ++i) deep += "[", close += "]";
+  EXPECT_THROW(cfg::parse_string(deep + "1" + close + "\n", "deep.yaml"), Error);
+  EXPECT_NO_THROW(cfg::parse_string("a: &x [1, 2]\nb: *x\n", "ok.yaml"));
+}
