@@ -132,6 +132,19 @@ TEST_F(Validation, AnOutOfRangeClassIsAnError) {
   EXPECT_MESSAGE(open_error(), "'targets/behavior' row 12: class 10 is outside 0..9");
 }
 
+// One row per sample, the rule of ingest's manifest and of abtest's
+// prediction files: a dataset with a repeated sample_id fails open(), so
+// validate, predict, eval and a model-vs-model A/B all refuse it alike.
+TEST_F(Validation, ARepeatedSampleIdNamesBothRows) {
+  FeatureSpec spec = tiny_vector_spec();
+  Batch rows = make_rows(spec, 0, 50);
+  rows.sample_id[31] = rows.sample_id[7];
+  DatasetWriter w(path_, spec, json::object());
+  w.append(rows);
+  w.close();
+  EXPECT_MESSAGE(open_error(), "sample_id 7 appears twice (rows 7 and 31)");
+}
+
 class NanRows : public Validation {
  protected:
   void SetUp() override {
