@@ -169,9 +169,11 @@ int run_export(const std::vector<std::string>& args) {
   std::cout << std::scientific << std::setprecision(2) << "verification on " << v.samples
             << " samples, batches 1/7/64, storefuse runtime vs LibTorch: max |diff| " << v.max_abs_diff
             << ", max relative " << v.max_rel_diff << " (";
+  const char* separator = "";
   for (const char* name : contract::kOutputs) {
     const auto& d = v.per_output.at(name);
-    std::cout << (name == contract::kOutputs[0] ? "" : ", ") << name << " " << d.max_abs << " / " << d.max_rel;
+    std::cout << separator << name << " " << d.max_abs << " / " << d.max_rel;
+    separator = ", ";
   }
   std::cout << ")\n" << std::defaultfloat;
   if (precision == exporter::Precision::Fp32 && !v.passed()) {

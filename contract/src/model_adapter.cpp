@@ -77,9 +77,10 @@ infer::Tensor mask_of(const ds::Batch& b, infer::DType dtype, int64_t begin, int
   return t;
 }
 
-// An output of `rows` values per row, as float.
-std::vector<float> take(const std::map<std::string, infer::Tensor>& out, const char* name, int64_t rows,
-                        int64_t per_row, int64_t keep, const std::string& where) {
+// Appends the first `keep` rows of an output of `per_row` floats for each of
+// `rows` rows to `dst`.
+void take(const std::map<std::string, infer::Tensor>& out, const char* name, int64_t rows, int64_t per_row,
+          int64_t keep, const std::string& where, std::vector<float>& dst) {
   const infer::Tensor& t = out.at(name);
   if (t.dtype() != infer::DType::Float32 || t.numel() != rows * per_row) {
     throw Error(ErrorKind::Model,
@@ -88,13 +89,13 @@ std::vector<float> take(const std::map<std::string, infer::Tensor>& out, const c
                     " value(s) for each of " + std::to_string(rows) + " rows",
                 where, "export the model with storefuse export, or name its outputs after docs/export.md");
   }
-  return {t.data<float>(), t.data<float>() + keep * per_row};
+  dst.insert(dst.end(), t.data<float>(), t.data<float>() + keep * per_row);
 }
 
 }  // namespace
 
 ModelAdapter::ModelAdapter(std::shared_ptr<const infer::Model> model, std::string where)
-    : model_(std::move(model)), where_(std::move(where)) {
+    : model_(std::move(model)), where_(std::move(where)), run_options_{{kOutputs.begin(), kOutputs.end()}} {
   const auto& meta = model_->metadata();
   if (auto it = meta.find(infer::metadata::kFeatureSpec); it != meta.end()) {
     spec_ = ds::FeatureSpec::from_json_string(it->second);
@@ -201,7 +202,7 @@ ModelOutputs ModelAdapter::run(infer::Session& session, const ds::Batch& b) cons
   for (int64_t begin = 0; begin < b.rows; begin += piece) {
     const int64_t n = std::min(piece, b.rows - begin);
     const int64_t rows = fixed_batch_ > 0 ? fixed_batch_ : n;  // a fixed batch is padded with zero rows
-    const auto out = session.run(feeds(b, begin, n, rows), {{kOutputs.begin(), kOutputs.end()}});
+    const auto out = session.run(feeds(b, begin, n, rows), run_options_);
     const infer::Tensor& logits = out.at(kBehaviorLogits);
     if (logits.rank() != 2 || logits.dim(0) != rows) {
       throw Error(ErrorKind::Model,
@@ -210,10 +211,9 @@ ModelOutputs ModelAdapter::run(infer::Session& session, const ds::Batch& b) cons
                   where_, "export the model with storefuse export");
     }
     o.classes = logits.dim(1);
-    auto append = [](std::vector<float>& dst, std::vector<float> src) { dst.insert(dst.end(), src.begin(), src.end()); };
-    append(o.behavior_logits, take(out, kBehaviorLogits, rows, o.classes, n, where_));
-    append(o.dwell_s, take(out, kDwellS, rows, 1, n, where_));
-    append(o.engagement, take(out, kEngagement, rows, 1, n, where_));
+    take(out, kBehaviorLogits, rows, o.classes, n, where_, o.behavior_logits);
+    take(out, kDwellS, rows, 1, n, where_, o.dwell_s);
+    take(out, kEngagement, rows, 1, n, where_, o.engagement);
   }
   return o;
 }

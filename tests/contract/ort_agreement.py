@@ -10,7 +10,6 @@ difference of each, which must stay within 1e-4 for probabilities and
 engagement and 1e-4 relative for dwell_s. Exit 77 (skip) when node or
 onnxruntime-node is missing, unless CI=true, where that is a failure.
 """
-import csv
 import json
 import os
 import shutil
@@ -19,6 +18,8 @@ import sys
 
 import h5py
 import numpy as np
+
+from preds_csv import read_predictions
 
 MODALITIES = ["visual", "audio", "text", "sensor"]
 
@@ -56,14 +57,7 @@ def main(model, data, preds, ort_run, work):
         "engagement": np.fromfile(os.path.join(work, "engagement.b64.bin"), dtype=np.float32),
     }
     ort["probabilities"] /= ort["probabilities"].sum(1, keepdims=True)
-    with open(preds) as f:
-        rows = list(csv.DictReader(f))
-    p_cols = [c for c in rows[0] if c.startswith("p_")]
-    ours = {
-        "probabilities": np.array([[float(r[c]) for c in p_cols] for r in rows]),
-        "dwell_s": np.array([float(r["dwell_s"]) for r in rows]),
-        "engagement": np.array([float(r["engagement"]) for r in rows]),
-    }
+    _, ours = read_predictions(preds)
     failed = False
     print(f"ONNX Runtime vs storefuse-infer on {n} rows, largest |logit| {np.abs(logits).max():.1f}:")
     for name in ours:

@@ -11,7 +11,6 @@ statistics), so float32 rounding in the hidden layers is larger than on
 unit-scale inputs: on 96 RetailSim rows both float32 results differ from a
 float64 run by about 4e-5 in dwell_s. Exits 1 otherwise.
 """
-import csv
 import os
 import sys
 
@@ -21,6 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
 from make_seed_onnx import FEATURES, SeedFusion  # noqa: E402
+from preds_csv import read_predictions  # noqa: E402
 
 
 def main(data_path, preds_path):
@@ -32,17 +32,11 @@ def main(data_path, preds_path):
     with torch.no_grad():
         logits, dwell, engagement = model(*inputs)
     probs = torch.softmax(logits.double(), dim=1).numpy()
-    with open(preds_path) as f:
-        rows = list(csv.DictReader(f))
-    assert len(rows) == len(ids), f"{len(rows)} predictions for {len(ids)} rows"
-    assert [int(r["sample_id"]) for r in rows] == ids.tolist(), "sample ids differ"
-    p_cols = [c for c in rows[0] if c.startswith("p_")]
-    assert len(p_cols) == probs.shape[1], f"{len(p_cols)} probability columns for {probs.shape[1]} classes"
-    got = {
-        "probabilities": np.array([[float(r[c]) for c in p_cols] for r in rows]),
-        "dwell_s": np.array([float(r["dwell_s"]) for r in rows]),
-        "engagement": np.array([float(r["engagement"]) for r in rows]),
-    }
+    got_ids, got = read_predictions(preds_path)
+    assert len(got_ids) == len(ids), f"{len(got_ids)} predictions for {len(ids)} rows"
+    assert got_ids == ids.tolist(), "sample ids differ"
+    columns = got["probabilities"].shape[1]
+    assert columns == probs.shape[1], f"{columns} probability columns for {probs.shape[1]} classes"
     want = {"probabilities": probs, "dwell_s": dwell.double().numpy().ravel(),
             "engagement": engagement.double().numpy().ravel()}
     failed = False
@@ -50,7 +44,7 @@ def main(data_path, preds_path):
         diff = np.abs(got[name] - want[name])
         scaled = float(np.max(diff / np.maximum(1.0, np.abs(want[name]))))
         print(f"{name}: max |diff| {float(diff.max()):.3g}, relative to max(1, |PyTorch|) {scaled:.3g}, "
-              f"largest |value| {float(np.abs(want[name]).max()):.3g}, over {len(rows)} rows")
+              f"largest |value| {float(np.abs(want[name]).max()):.3g}, over {len(ids)} rows")
         failed |= not scaled <= 1e-5
     return 1 if failed else 0
 

@@ -17,7 +17,6 @@
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/progress.h"
-#include "storefuse/metrics/statistics.h"
 #include "storefuse/train/batch_tensors.h"
 #include "storefuse/train/checkpoint.h"
 #include "storefuse/train/kernel_threads.h"
@@ -72,16 +71,10 @@ void check_finite(double value, const char* what, const TrainState& s, const fs:
                   "resume with --resume");
 }
 
-// The mode must follow the metric's direction: the table of statistics says
-// it for val/<statistic>, and every loss is better lower.
+// The mode must follow the metric's direction.
 void check_early_stopping_mode(const TrainOptions& o, const std::string& where) {
   const std::string& m = o.early_stopping_metric;
-  bool higher_is_better = false;
-  if (m == "val/dwell_pearson") {
-    higher_is_better = true;
-  } else if (m.size() < 5 || m.compare(m.size() - 5, 5, "_loss") != 0) {
-    if (m != "val/loss") higher_is_better = metrics::statistic(m.substr(4)).higher_is_better();
-  }
+  const bool higher_is_better = validation_metric_higher_is_better(m);
   if (higher_is_better != o.early_stopping_max) {
     const std::string want = higher_is_better ? "max" : "min";
     throw Error(ErrorKind::Config,

@@ -9,11 +9,6 @@
 namespace storefuse::train {
 namespace {
 
-std::vector<double> to_vector(const torch::Tensor& t) {
-  auto d = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
-  return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
-}
-
 void append(std::vector<float>& dst, const torch::Tensor& t) {
   auto f = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   dst.insert(dst.end(), f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
@@ -31,6 +26,13 @@ const std::vector<std::string>& validation_metric_names() {
   return names;
 }
 
+bool validation_metric_higher_is_better(const std::string& name) {
+  const bool loss = name == "val/loss" || (name.size() > 5 && name.compare(name.size() - 5, 5, "_loss") == 0);
+  if (loss) return false;
+  if (name == "val/dwell_pearson") return true;
+  return metrics::statistic(name.substr(4)).higher_is_better();  // "val/<statistic>"
+}
+
 json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader& loader,
               const torch::Device& device) {
   torch::NoGradGuard no_grad;
@@ -40,7 +42,6 @@ json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader&
   int64_t rows = 0;
   metrics::Outputs outputs;
   metrics::Targets targets;
-  std::vector<double> dwell_pred, dwell_true;
   const DwellScale scale = model.dwell_scale();
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
@@ -53,9 +54,8 @@ json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader&
     dwell += parts.dwell.item<double>() * n;
     engagement += parts.engagement.item<double>() * n;
     rows += batch->rows;
-    const torch::Tensor probs = torch::softmax(out.behavior_logits.to(torch::kFloat64), 1).to(torch::kFloat32);
-    outputs.n_classes = probs.size(1);
-    append(outputs.probs, probs);
+    outputs.n_classes = out.behavior_logits.size(1);
+    append(outputs.probs, out.behavior_logits);  // logits until softmax_rows below
     append(outputs.dwell_s, out.dwell_s);
     append(outputs.engagement, out.engagement);
     append(targets.dwell_s, b.targets.dwell_s);
@@ -63,11 +63,11 @@ json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader&
     const torch::Tensor labels = b.targets.behavior.to(torch::kCPU, torch::kInt64).contiguous();
     targets.behavior.insert(targets.behavior.end(), labels.data_ptr<int64_t>(),
                             labels.data_ptr<int64_t>() + labels.numel());
-    auto p = to_vector(out.dwell_s), t = to_vector(b.targets.dwell_s);
-    dwell_pred.insert(dwell_pred.end(), p.begin(), p.end());
-    dwell_true.insert(dwell_true.end(), t.begin(), t.end());
   }
   model.train(was_training);
+  metrics::softmax_rows(outputs.probs, outputs.n_classes);
+  const std::vector<double> dwell_pred(outputs.dwell_s.begin(), outputs.dwell_s.end()),
+      dwell_true(targets.dwell_s.begin(), targets.dwell_s.end());
   const double n = std::max<int64_t>(rows, 1);
   json record = {{"val/loss", total / n},
                  {"val/behavior_loss", behavior / n},

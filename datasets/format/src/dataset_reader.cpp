@@ -1,8 +1,6 @@
 #include "storefuse/datasets/dataset_reader.h"
 
 
-#include <algorithm>
-#include <numeric>
 #include <set>
 
 #include "hdf5_util.h"
@@ -188,26 +186,6 @@ void DatasetReader::Impl::read_storage_info() {
   }
 }
 
-namespace {
-
-// One row per sample, as ingest's manifest and abtest's prediction files
-// require: ids are what predictions, slices and A/B pairs are joined on.
-void check_unique_sample_ids(const DatasetReader& reader, const std::string& where) {
-  const std::vector<int64_t> ids = reader.read_ids("sample_id");
-  std::vector<size_t> order(ids.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
-  for (size_t k = 1; k < order.size(); ++k) {
-    if (ids[order[k]] == ids[order[k - 1]]) {
-      bad_file("sample_id " + std::to_string(ids[order[k]]) + " appears twice (rows " + std::to_string(order[k - 1]) +
-                   " and " + std::to_string(order[k]) + ")",
-               where + ": ids/sample_id", "give every sample its own id: one row per sample");
-    }
-  }
-}
-
-}  // namespace
-
 DatasetReader::DatasetReader() : impl_(std::make_unique<Impl>()) {}
 DatasetReader::~DatasetReader() = default;
 
@@ -224,7 +202,6 @@ std::shared_ptr<DatasetReader> DatasetReader::open(const fs::path& path, ReadOpt
     d.read_storage_info();
   }
   ValueReport report = check_values(*reader);
-  check_unique_sample_ids(*reader, d.where);
   if (!report.nonfinite_rows.empty()) {
     if (options.nan_policy == NanPolicy::Error) {
       bad_file("dataset '" + report.first_nonfinite_column + "' has NaN or Inf in row " +

@@ -1,6 +1,8 @@
 #include "value_check.h"
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "storefuse/core/error.h"
 
@@ -27,6 +29,22 @@ bool all_finite(const float* p, int64_t n) {
               "fix the code that produced the file, then regenerate it");
 }
 
+// One row per sample, as ingest's manifest and abtest's prediction files
+// require: ids are what predictions, slices and A/B pairs are joined on.
+void check_unique(const std::vector<int64_t>& ids, const DatasetReader& reader) {
+  std::vector<size_t> order(ids.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
+  for (size_t k = 1; k < order.size(); ++k) {
+    if (ids[order[k]] == ids[order[k - 1]]) {
+      throw Error(ErrorKind::Data,
+                  "sample_id " + std::to_string(ids[order[k]]) + " appears twice (rows " +
+                      std::to_string(order[k - 1]) + " and " + std::to_string(order[k]) + ")",
+                  reader.path().string() + ": ids/sample_id", "give every sample its own id: one row per sample");
+    }
+  }
+}
+
 }  // namespace
 
 ValueReport check_values(const DatasetReader& reader) {
@@ -34,9 +52,12 @@ ValueReport check_values(const DatasetReader& reader) {
   const int64_t num_classes = static_cast<int64_t>(spec.class_names.size());
   const int64_t block = reader.block_rows();
   ValueReport report;
+  std::vector<int64_t> sample_ids;
+  sample_ids.reserve(size_t(reader.num_rows()));
   for (int64_t begin = 0; begin < reader.num_rows(); begin += block) {
     int64_t end = std::min(begin + block, reader.num_rows());
     Batch b = reader.read(begin, end);
+    sample_ids.insert(sample_ids.end(), b.sample_id.begin(), b.sample_id.end());
     for (int64_t r = 0; r < b.rows; ++r) {
       const int64_t row = begin + r;
       std::string bad_column;
@@ -77,6 +98,7 @@ ValueReport check_values(const DatasetReader& reader) {
       }
     }
   }
+  check_unique(sample_ids, reader);
   return report;
 }
 

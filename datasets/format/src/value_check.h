@@ -16,7 +16,8 @@ struct ValueReport {
 
 // Reports NaN/Inf rows. Throws Error(Data) for values that are wrong whatever
 // the NaN policy: a mask value other than 0/1, a behaviour class outside the
-// class list, engagement outside [0, 1], negative dwell time.
+// class list, engagement outside [0, 1], negative dwell time, a sample_id
+// that appears twice.
 ValueReport check_values(const DatasetReader& reader);
 
 }  // namespace storefuse::datasets

@@ -63,12 +63,12 @@ GenerateReport generate(const RetailSimConfig& cfg, const GenerateOptions& o) {
       std::vector<MediaEmitter::Rows> media_rows(media ? rows : 0);
       tbb::parallel_for(int64_t{0}, rows, [&](int64_t i) {
         Visit v = sample_visit(cfg, stores, first + begin + i);
-        const RawMedia m = render_media(cfg, stores[v.store], v);
+        RawMedia m = render_media(cfg, stores[v.store], v);
         std::array<bool, 4> present{};
         for (int k = 0; k < kNumModalities; ++k) present[k] = v.missing != k;
-        pipe.fill_row(sample_media(m, present, pipe.params()), b, i);
+        if (media) media_rows[i] = media->write_sample(v, m);  // before the pipeline takes the audio and text
+        pipe.fill_row(sample_media(std::move(m), present, pipe.params()), b, i);
         fill_targets_and_ids(v, b, i);
-        if (media) media_rows[i] = media->write_sample(v, m);
         visits[i] = v;
         if (progress) progress->advance();
       });

@@ -2,6 +2,8 @@
 
 #include <tbb/parallel_for.h>
 
+#include <utility>
+
 #include "storefuse/features/video.h"
 
 namespace storefuse::retailsim {
@@ -34,13 +36,13 @@ pipeline::FeaturePipeline fit_pipeline(const RetailSimConfig& cfg, const std::ve
   return pipeline::FeaturePipeline::fit(flavour, params, behavior_names(), train);
 }
 
-pipeline::SampleMedia sample_media(const RawMedia& media, const std::array<bool, 4>& present,
+pipeline::SampleMedia sample_media(RawMedia&& media, const std::array<bool, 4>& present,
                                    const pipeline::PipelineParams& params) {
   pipeline::SampleMedia m;
   m.present = present;
   if (present[static_cast<int>(Modality::Visual)]) m.frames = features::frames_from_mats(media.clip, params.visual);
-  if (present[static_cast<int>(Modality::Audio)]) m.audio = media.audio;
-  if (present[static_cast<int>(Modality::Text)]) m.text = media.text;
+  if (present[static_cast<int>(Modality::Audio)]) m.audio = std::move(media.audio);
+  if (present[static_cast<int>(Modality::Text)]) m.text = std::move(media.text);
   if (present[static_cast<int>(Modality::Sensor)]) {
     m.sensor_window = features::resample_window(media.sensors, params.sensor);
   }

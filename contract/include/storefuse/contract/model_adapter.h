@@ -86,6 +86,7 @@ class ModelAdapter {
   std::array<bool, datasets::kNumModalities> reads_{};
   bool takes_mask_ = false;
   int64_t fixed_batch_ = -1;  // the inputs' batch dimension when fixed
+  infer::RunOptions run_options_;  // the contract's outputs, and no others
 };
 
 }  // namespace storefuse::contract

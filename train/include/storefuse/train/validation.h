@@ -17,6 +17,9 @@ namespace storefuse::train {
 
 // The names evaluate() reports, each prefixed "val/".
 const std::vector<std::string>& validation_metric_names();
+// Whether a larger value of one of them is better: the losses are better
+// lower, the correlations higher, the table's statistics as the table says.
+bool validation_metric_higher_is_better(const std::string& name);
 
 // One pass over `loader` (epoch 0, in file order) in eval mode, without
 // gradients and without drawing random numbers.

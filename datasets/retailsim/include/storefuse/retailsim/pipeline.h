@@ -6,7 +6,7 @@
 //
 //   const pipeline::FeaturePipeline pipe = fit_pipeline(cfg, stores);
 //   datasets::FeatureSpec spec = pipe.spec();   // what the files' attributes say
-//   pipe.fill_row(sample_media(media, present, pipe.params()), batch, row);
+//   pipe.fill_row(sample_media(std::move(media), present, pipe.params()), batch, row);
 #pragma once
 
 #include <array>
@@ -27,7 +27,8 @@ pipeline::FeaturePipeline fit_pipeline(const RetailSimConfig& cfg, const std::ve
 
 // The modalities with present[m] set, decoded as the pipeline reads files:
 // frames sampled and preprocessed, the sensor series resampled to its window.
-pipeline::SampleMedia sample_media(const RawMedia& media, const std::array<bool, 4>& present,
+// The audio and text are moved out of `media`.
+pipeline::SampleMedia sample_media(RawMedia&& media, const std::array<bool, 4>& present,
                                    const pipeline::PipelineParams& params);
 
 }  // namespace storefuse::retailsim
