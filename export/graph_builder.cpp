@@ -5,6 +5,8 @@
 
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
+#include "storefuse/infer/model_metadata.h"
+#include "storefuse/infer/weights_digest.h"
 #include "storefuse/version.h"
 
 namespace storefuse::exporter {
@@ -213,11 +215,18 @@ onnx::ModelProto GraphBuilder::finish(const std::map<std::string, std::string>& 
   op->set_domain("");
   op->set_version(opset_);
   for (const auto& [k, v] : metadata) {
+    if (k == infer::metadata::kWeightsDigest) continue;  // computed below
     auto* p = m.add_metadata_props();
     p->set_key(k);
     p->set_value(v);
   }
   *m.mutable_graph() = graph_;
+  // The digest of the graph as serialized (weights_digest.h), which the
+  // metadata added after it leaves unchanged; every loader checks it.
+  const std::string bytes = m.SerializeAsString();
+  auto* digest = m.add_metadata_props();
+  digest->set_key(infer::metadata::kWeightsDigest);
+  digest->set_value(infer::graph_digest(bytes.data(), bytes.size()).value());
   return m;
 }
 

@@ -18,6 +18,7 @@ peer_deps=(
   chromium   # loads the A/B HTML report in a test
   clang libclang-rt-14-dev   # the runtime loader's libFuzzer target
   time   # /usr/bin/time: peak memory of a command in the bad-input tests
+  xxhash   # xxhsum: an independent check of the weights digest storefuse export writes
 )
 
 wanted=("${build_deps[@]}")

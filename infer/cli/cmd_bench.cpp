@@ -95,6 +95,7 @@ int run_bench(const std::vector<std::string>& args) {
       ("repeats,r", po::value<int>()->default_value(100), "timed runs per configuration")
       ("reference", po::bool_switch(), "use the plain reference kernels")
       ("profile", po::bool_switch(), "print time per op type for each configuration, and of each load step");
+  add_load_options(options);
   po::variables_map vm;
   if (!parse_args("bench", "--model MODEL.onnx [--batch 1,8,64] [--threads 1,2]", options, args, vm)) return 0;
   const int warmup = vm["warmup"].as<int>(), repeats = vm["repeats"].as<int>();
@@ -106,7 +107,7 @@ int run_bench(const std::vector<std::string>& args) {
   const double rss_before_mb = proc_status_mb("VmRSS");
   const auto load_start = std::chrono::steady_clock::now();
   const double load_cpu_start = thread_cpu_ms();
-  auto model = Model::load(vm["model"].as<std::string>(), load_options());
+  auto model = Model::load(vm["model"].as<std::string>(), load_options(vm));
   const double load_cpu_ms = thread_cpu_ms() - load_cpu_start;
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();

@@ -23,11 +23,12 @@ std::string describe(const ValueInfo& v) {
 int run_check(const std::vector<std::string>& args) {
   po::options_description options("check options");
   options.add_options()("model,m", po::value<std::string>()->required(), "ONNX model file");
+  add_load_options(options);
   po::variables_map vm;
   if (!parse_args("check", "--model MODEL.onnx", options, args, vm)) return 0;
 
   const std::string path = vm["model"].as<std::string>();
-  auto model = Model::load(path, load_options());
+  auto model = Model::load(path, load_options(vm));
   std::cout << path << ": ok\n"
             << "  producer    " << (model->producer().empty() ? "-" : model->producer()) << "\n"
             << "  opset       " << model->opset() << "\n"
@@ -37,6 +38,11 @@ int run_check(const std::vector<std::string>& args) {
     packed += (packed.empty() ? "" : ", ") + std::to_string(count) + " " + format;
   std::cout << "  weights     " << model->weight_bytes() << " bytes held (packed matrices: "
             << (packed.empty() ? "none" : packed) << ")\n";
+  const WeightsDigestCheck& digest = model->weights_digest();
+  std::cout << "  digest      "
+            << (digest.digest.empty() ? "none (not written by storefuse export): damage cannot be detected"
+                                      : digest.digest + (digest.checked ? " (verified)" : " (not checked: --no-verify-weights)"))
+            << "\n";
   std::cout << "inputs:\n";
   for (const ValueInfo& v : model->inputs()) std::cout << "  " << describe(v) << "\n";
   std::cout << "outputs:\n";

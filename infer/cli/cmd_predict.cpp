@@ -41,6 +41,23 @@ ds::FeatureSpec model_spec(const contract::ModelAdapter& adapter) {
   return *adapter.feature_spec();
 }
 
+// "csv" or "jsonl": --format, else --out's extension.
+std::string output_format(const std::string& out, const std::string& format) {
+  if (!format.empty()) {
+    if (format != "csv" && format != "jsonl")
+      throw Error(ErrorKind::Usage, "--format " + format + " is not an output format", "storefuse-infer predict",
+                  "use --format csv or --format jsonl");
+    return format;
+  }
+  auto ends_with = [&](const std::string& tail) {
+    return out.size() > tail.size() && out.compare(out.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (ends_with(".jsonl")) return "jsonl";
+  if (ends_with(".csv")) return "csv";
+  throw Error(ErrorKind::Usage, out == "-" ? "--out - needs --format" : "no output format for " + out,
+              "storefuse-infer predict", "add --format csv or --format jsonl, or name the file .csv or .jsonl");
+}
+
 // Rows [begin, begin + n) of `b` as a batch of their own.
 ds::Batch slice(const ds::Batch& b, const ds::FeatureSpec& spec, int64_t begin, int64_t n) {
   if (begin == 0 && n == b.rows) return b;
@@ -62,10 +79,12 @@ int run_predict(const std::vector<std::string>& args) {
       ("skip-bad", po::bool_switch(), "with --media: leave out samples whose files are bad (listed on stderr)")
       ("save-features", po::value<std::string>()->default_value(""),
        "with --media: also write the features fed to the model as a dataset (.h5), to compare with ingest's")
-      ("out,o", po::value<std::string>()->required(), "predictions: .csv or .jsonl")
+      ("out,o", po::value<std::string>()->required(), "predictions file (.csv or .jsonl), or - for standard output")
+      ("format", po::value<std::string>()->default_value(""), "csv or jsonl (default: from --out's extension; needed with --out -)")
       ("batch", po::value<int>()->default_value(1), "samples per run; latency_ms is per run divided by its samples")
       ("threads", po::value<int>()->default_value(1), "threads per run; 0 = all cores")
       ("feature-threads", po::value<int>()->default_value(0), "with --media: threads decoding files (a cap on every TBB pool, the model's included); 0 = all cores");
+  add_load_options(options);
   po::variables_map vm;
   if (!parse_args("predict", "--model M.onnx (--data test.h5 | --media manifest.csv [--labels labels.csv]) --out preds.csv",
                   options, args, vm)) {
@@ -82,17 +101,17 @@ int run_predict(const std::vector<std::string>& args) {
   if (!media && (!labels_path.empty() || !save_path.empty() || vm["skip-bad"].as<bool>())) {
     throw Error(ErrorKind::Usage, "--labels, --skip-bad and --save-features go with --media", "storefuse-infer predict", "");
   }
-  const bool jsonl = out_path.size() > 6 && out_path.substr(out_path.size() - 6) == ".jsonl";
-  if (!jsonl && (out_path.size() < 4 || out_path.substr(out_path.size() - 4) != ".csv")) {
-    throw Error(ErrorKind::Usage, "unknown output format", out_path, "name the file .csv or .jsonl");
-  }
+  const bool to_stdout = out_path == "-";
+  const bool jsonl = output_format(out_path, vm["format"].as<std::string>()) == "jsonl";
+  // With the predictions on standard output, everything else goes to stderr.
+  std::ostream& info = to_stdout ? std::cerr : std::cout;
   const int batch = vm["batch"].as<int>(), threads = vm["threads"].as<int>();
   const int feature_threads = vm["feature-threads"].as<int>();
   if (batch < 1 || threads < 0 || feature_threads < 0) {
     throw Error(ErrorKind::Usage, "--batch must be >= 1, --threads and --feature-threads >= 0", "storefuse-infer predict");
   }
 
-  const auto adapter = contract::ModelAdapter::load(model_path, load_options());
+  const auto adapter = contract::ModelAdapter::load(model_path, load_options(vm));
   std::unique_ptr<DatasetRows> reader;
   std::optional<pipeline::Manifest> manifest;
   std::optional<pipeline::FeaturePipeline> extractor;
@@ -184,18 +203,22 @@ int run_predict(const std::vector<std::string>& args) {
     for (int64_t begin = 0; begin < n; begin += batch) predict_rows(reader->read(begin, std::min(n, begin + batch)));
   }
   progress.finish();
-  write_file_atomic(out_path, out.str());
+  if (to_stdout) {
+    std::cout << out.str() << std::flush;
+  } else {
+    write_file_atomic(out_path, out.str());
+  }
   for (const auto& sk : skipped) std::cerr << "skipped sample " << sk.sample_id << ": " << sk.reason << " (" << sk.where << ")\n";
-  std::cout << "wrote " << written << " predictions to " << out_path << "\n";
+  info << "wrote " << written << " predictions to " << (to_stdout ? "standard output" : out_path) << "\n";
   if (media && written > 0) {
-    std::cout << std::fixed << std::setprecision(2) << "features from raw files: " << 1000 * feature_s / written
-              << " ms per sample (decode + extract, in parallel)\n";
+    info << std::fixed << std::setprecision(2) << "features from raw files: " << 1000 * feature_s / written
+         << " ms per sample (decode + extract, in parallel)\n";
   }
   if (has_targets && written > 0) {
     auto r = metrics::evaluate(all, targets);
-    std::cout << std::fixed << std::setprecision(4) << "accuracy " << r.accuracy << "  macro-F1 "
-              << r.macro_f1 << "  dwell MAE " << std::setprecision(2) << r.dwell_mae_s
-              << " s  engagement r " << std::setprecision(4) << r.engagement_pearson << "\n";
+    info << std::fixed << std::setprecision(4) << "accuracy " << r.accuracy << "  macro-F1 "
+         << r.macro_f1 << "  dwell MAE " << std::setprecision(2) << r.dwell_mae_s
+         << " s  engagement r " << std::setprecision(4) << r.engagement_pearson << "\n";
   }
   return 0;
 }

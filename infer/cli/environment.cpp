@@ -29,9 +29,15 @@ void apply_process_environment() {
   }
 }
 
-LoadOptions load_options() {
+void add_load_options(po::options_description& options) {
+  options.add_options()("no-verify-weights", po::bool_switch(),
+                        "load a model whose weights digest does not match (a damaged file) instead of refusing it");
+}
+
+LoadOptions load_options(const po::variables_map& vm) {
   LoadOptions o;
   o.fold_linear = env("STOREFUSE_INFER_FOLD") != "0";
+  o.verify_weights = !vm["no-verify-weights"].as<bool>();
   return o;
 }
 

@@ -7,6 +7,7 @@
 #include "fold_linear.h"
 #include "fuse.h"
 #include "registry.h"
+#include "storefuse/infer/model_metadata.h"
 #include "validate.h"
 
 namespace storefuse::infer {
@@ -108,6 +109,26 @@ StoredWeights trace_stored(const Model::Graph& g, const Node& node, const std::v
 
 }  // namespace
 
+// The digest in the metadata against the file's (weights_digest.h).
+WeightsDigestCheck check_weights_digest(const GraphDef& def, const std::string& source, const LoadOptions& options) {
+  WeightsDigestCheck check;
+  const auto declared = def.metadata.find(metadata::kWeightsDigest);
+  if (declared == def.metadata.end()) return check;
+  check.digest = declared->second;
+  if (!options.verify_weights) return check;
+  if (def.graph_digest != check.digest) {
+    throw Error(ErrorKind::Model,
+                std::string("the model's graph and weights do not match the digest they were exported with (") +
+                    metadata::kWeightsDigest + " " + check.digest + ", the file's " +
+                    def.graph_digest.value_or("not computed") + "): the file is damaged",
+                source,
+                "copy the model again from where it was exported; to load it anyway, skip the check "
+                "(--no-verify-weights, LoadOptions::verify_weights = false)");
+  }
+  check.checked = true;
+  return check;
+}
+
 std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& source, const LoadOptions& options) {
   auto g = std::make_unique<Model::Graph>();
   auto phase_start = std::chrono::steady_clock::now();
@@ -116,6 +137,7 @@ std::unique_ptr<Model::Graph> build_graph(GraphDef def, const std::string& sourc
     g->load_phases.push_back({name, std::chrono::duration<double, std::milli>(now - phase_start).count()});
     phase_start = now;
   };
+  g->weights_digest = check_weights_digest(def, source, options);
   validate(def, source);
   end_phase("validate");
   g->inputs = def.inputs;

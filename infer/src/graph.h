@@ -37,6 +37,7 @@ struct Model::Graph {
   std::map<std::string, std::string> metadata;
   std::map<std::string, int> loaded_op_counts;
   int64_t parameter_count = 0;
+  WeightsDigestCheck weights_digest;
   std::vector<LoadPhase> load_phases;  // in order, as Model::load_profile() reports them
 };
 

@@ -14,7 +14,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   const size_t slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   const auto start = std::chrono::steady_clock::now();
-  GraphDef def = read_onnx_file(path, dir);  // the file is unmapped here
+  GraphDef def = read_onnx_file(path, dir, options.verify_weights);  // the file is unmapped here
   const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   auto graph = build_graph(std::move(def), path, options);
   graph->load_phases.insert(graph->load_phases.begin(), LoadPhase{"read", read_ms});
@@ -24,12 +24,13 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
 std::shared_ptr<const Model> Model::load_bytes(const std::string& bytes, const std::string& base_dir,
                                               const LoadOptions& options) {
   return std::shared_ptr<const Model>(
-      new Model(build_graph(read_onnx(bytes, base_dir, "<bytes>"), "<bytes>", options)));
+      new Model(build_graph(read_onnx(bytes, base_dir, "<bytes>", options.verify_weights), "<bytes>", options)));
 }
 
 const std::vector<ValueInfo>& Model::inputs() const { return graph_->inputs; }
 const std::vector<LoadPhase>& Model::load_profile() const { return graph_->load_phases; }
 const std::vector<ValueInfo>& Model::outputs() const { return graph_->outputs; }
+const WeightsDigestCheck& Model::weights_digest() const { return graph_->weights_digest; }
 int Model::opset() const { return graph_->opset; }
 const std::string& Model::producer() const { return graph_->producer; }
 const std::map<std::string, std::string>& Model::metadata() const { return graph_->metadata; }

@@ -19,6 +19,8 @@
 
 #include "onnx_types.h"
 #include "onnx_wire.h"
+#include "storefuse/infer/model_metadata.h"
+#include "storefuse/infer/weights_digest.h"
 #include "weight_storage.h"
 
 namespace storefuse::infer {
@@ -225,11 +227,12 @@ bool is_default_domain(const std::string& domain) { return domain.empty() || dom
 
 }  // namespace
 
-GraphDef read_onnx(const std::string& bytes, const std::string& base_dir, const std::string& source) {
-  return read_onnx(bytes.data(), bytes.size(), base_dir, source);
+GraphDef read_onnx(const std::string& bytes, const std::string& base_dir, const std::string& source,
+                   bool with_digest) {
+  return read_onnx(bytes.data(), bytes.size(), base_dir, source, with_digest);
 }
 
-GraphDef read_onnx_file(const std::string& path, const std::string& base_dir) {
+GraphDef read_onnx_file(const std::string& path, const std::string& base_dir, bool with_digest) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(ErrorKind::Io, "cannot open " + path, path, "check the path and its permissions");
   struct stat st {};
@@ -240,16 +243,17 @@ GraphDef read_onnx_file(const std::string& path, const std::string& base_dir) {
   const size_t size = static_cast<size_t>(st.st_size);
   if (size == 0) {
     ::close(fd);
-    return read_onnx(nullptr, 0, base_dir, path);
+    return read_onnx(nullptr, 0, base_dir, path, with_digest);
   }
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   ::close(fd);
-  if (data == MAP_FAILED) return read_onnx(read_file(path), base_dir, path);
+  if (data == MAP_FAILED) return read_onnx(read_file(path), base_dir, path, with_digest);
   std::unique_ptr<void, std::function<void(void*)>> mapping(data, [size](void* p) { ::munmap(p, size); });
-  return read_onnx(data, size, base_dir, path);
+  return read_onnx(data, size, base_dir, path, with_digest);
 }
 
-GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, const std::string& source) {
+GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, const std::string& source,
+                   bool with_digest) {
   onnx::ModelProto model;
   const std::optional<StrippedModel> stripped = strip_payloads(data, size, kCutPayloadBytes);
   const void* parsed = stripped ? stripped->bytes.data() : data;
@@ -271,6 +275,9 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
                                             std::to_string(kMaxOpset) + ")", source,
                 "export with opset_version=" + std::to_string(kMaxOpset));
   for (const auto& entry : model.metadata_props()) g.metadata[entry.key()] = entry.value();
+  if (with_digest && g.metadata.count(metadata::kWeightsDigest)) {
+    g.graph_digest = graph_digest(data, size).value_or("none: the file holds no single graph field");
+  }
 
   onnx::GraphProto& graph = *model.mutable_graph();
   // Every cut payload in one block of weight storage (weight_storage.h).

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,13 +20,19 @@ struct GraphDef {
   std::map<std::string, Tensor> initializers;
   std::vector<Node> nodes;
   std::map<std::string, std::string> metadata;
+  // The file's graph digest (weights_digest.h), computed only when its
+  // metadata declares one.
+  std::optional<std::string> graph_digest;
 };
 
 // source names the model in messages; base_dir anchors external data files.
-GraphDef read_onnx(const std::string& bytes, const std::string& base_dir, const std::string& source);
-GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, const std::string& source);
+// with_digest: compute graph_digest when the metadata declares one.
+GraphDef read_onnx(const std::string& bytes, const std::string& base_dir, const std::string& source,
+                   bool with_digest = true);
+GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, const std::string& source,
+                   bool with_digest = true);
 // An ONNX file, mapped read-only (pages read in at once) rather than copied.
-GraphDef read_onnx_file(const std::string& path, const std::string& base_dir);
+GraphDef read_onnx_file(const std::string& path, const std::string& base_dir, bool with_digest = true);
 
 // A serialized TensorProto (the .pb files of ONNX test data).
 Tensor read_tensor_pb(const std::string& bytes, const std::string& source);

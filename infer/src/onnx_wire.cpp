@@ -131,4 +131,17 @@ std::optional<StrippedModel> strip_payloads(const void* data, size_t size, size_
   return std::move(s.result);
 }
 
+std::optional<WirePayload> graph_field(const void* data, size_t size) {
+  const auto* start = static_cast<const uint8_t*>(data);
+  const uint8_t* p = start;
+  std::optional<WirePayload> graph;
+  for (Field f; p < start + size;) {
+    if (!next_field(p, start + size, f)) return std::nullopt;
+    if (f.number != kModelGraph) continue;
+    if (graph || f.wire_type != kLengthDelimited) return std::nullopt;
+    graph = WirePayload{static_cast<size_t>(f.body - start), static_cast<size_t>(f.end - f.body)};
+  }
+  return graph;
+}
+
 }  // namespace storefuse::infer

@@ -34,4 +34,9 @@ struct StrippedModel {
 // the bytes as they are, and protobuf reports what is wrong with them.
 std::optional<StrippedModel> strip_payloads(const void* data, size_t size, size_t min_bytes);
 
+// Where the contents of the one ModelProto.graph field lie; nullopt when
+// there is none, more than one, or the bytes are not a message this reader
+// follows.
+std::optional<WirePayload> graph_field(const void* data, size_t size);
+
 }  // namespace storefuse::infer

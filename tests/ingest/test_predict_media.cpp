@@ -101,6 +101,23 @@ TEST(PredictMedia, FeedsTheModelExactlyIngestsFeatures) {
       << out;
   EXPECT_EQ(predictions(dir / "media.csv"), predictions(dir / "data.csv"));
 
+  // --out - writes the predictions alone to standard output (the summary
+  // goes to stderr); --format names the format where no extension does.
+  const std::string model = " --model " + (dir / "model.onnx").string() + " --data " + (dir / "test.h5").string();
+  const fs::path piped = dir / "piped.csv";
+  ASSERT_EQ(0, std::system((std::string(STOREFUSE_INFER_BIN) + " predict" + model + " --batch 4 --out - --format csv > " +
+                            piped.string() + " 2> /dev/null").c_str()));
+  EXPECT_EQ(predictions(piped), predictions(dir / "data.csv"));
+  ASSERT_EQ(0, run("predict" + model + " --out " + (dir / "preds.txt").string() + " --format jsonl", &out)) << out;
+  EXPECT_EQ(read_file(dir / "preds.txt").front(), '{');
+  EXPECT_EQ(2, run("predict" + model + " --out -", &out));
+  EXPECT_NE(out.find("--out - needs --format"), std::string::npos) << out;
+  EXPECT_EQ(2, run("predict" + model + " --out " + (dir / "preds.xml").string(), &out));
+  EXPECT_NE(out.find("no output format for"), std::string::npos) << out;
+  EXPECT_EQ(2, run("predict" + model + " --out - --format xml", &out));
+  EXPECT_NE(out.find("--format xml is not an output format"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir / "preds.xml"));
+
   // A model without a feature spec cannot rebuild features: a clear error.
   write_file_atomic(dir / "bare.onnx", model_bytes(spec, false));
   EXPECT_EQ(1, run("predict --model " + (dir / "bare.onnx").string() + " --media " + (media / "manifest.csv").string() +

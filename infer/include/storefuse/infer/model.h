@@ -29,6 +29,16 @@ struct LoadOptions {
   // Compose square linear layers into the layer that follows (docs/runtime.md,
   // "Linear folding"); false keeps the layers as in the file (comparisons).
   bool fold_linear = true;
+  // Check the weights digest of a model that declares one (storefuse
+  // export writes it; weights_digest.h): a mismatch is an Error(Model).
+  bool verify_weights = true;
+};
+
+// A model's weights digest, as its metadata declares it, and whether
+// loading checked it.
+struct WeightsDigestCheck {
+  std::string digest;    // empty: the model declares none
+  bool checked = false;  // false: none declared, or LoadOptions::verify_weights was off
 };
 
 struct LoadPhase {
@@ -66,6 +76,8 @@ class Model {
   // Per packed weight matrix's element type ("float32", "float16", "int8"):
   // how many Gemm / MatMul ops hold one.
   std::map<std::string, int> packed_weight_counts() const;
+
+  const WeightsDigestCheck& weights_digest() const;
 
   // Wall-clock milliseconds of each step of loading, in order: "read"
   // (file, protobuf parse, weights copied out; load(path) only),

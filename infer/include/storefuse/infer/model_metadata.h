@@ -15,6 +15,7 @@ inline constexpr const char* kFeatureSpec = "storefuse.feature_spec"; // JSON (d
 inline constexpr const char* kDataHash = "storefuse.train_data_hash"; // of the training file
 inline constexpr const char* kMetrics = "storefuse.metrics";          // JSON, at export time
 inline constexpr const char* kPrecision = "storefuse.precision";      // fp32 | fp16 | int8
+inline constexpr const char* kWeightsDigest = "storefuse.weights_digest";  // weights_digest.h; checked at load
 inline constexpr const char* kFeatureSummary = "storefuse.feature_summary";  // JSON (metrics::summarize_features of the training set)
 
 }  // namespace storefuse::infer::metadata
