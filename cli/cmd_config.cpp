@@ -5,21 +5,12 @@
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/exit_code.h"
+#include "storefuse/train/train_options.h"
 
 namespace storefuse::cli {
 
 int run_config(const std::vector<std::string>& args) {
-  std::string usage = "show [--config FILE] [--set a.b=c ...] [--format yaml|json] [--origins]";
-  if (args.empty() || args[0] != "show") {
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << "usage: storefuse config " << usage << "\n\n"
-                << "Prints the config resolved from configs/defaults.yaml, the file's\n"
-                << "includes, the file and the --set overrides.\n";
-      return kExitOk;
-    }
-    throw Error(ErrorKind::Usage, "expected a subcommand", "storefuse config",
-                "usage: storefuse config " + usage);
-  }
+  const std::string usage = "show [--config FILE] [--set a.b=c ...] [--format yaml|json] [--origins]";
   po::options_description opts("options");
   opts.add_options()
       ("config,c", po::value<std::string>()->default_value(""), "YAML config file (default: built-in defaults)")
@@ -27,10 +18,24 @@ int run_config(const std::vector<std::string>& args) {
       ("format", po::value<std::string>()->default_value("yaml"), "yaml or json")
       ("origins", po::bool_switch(), "annotate each value with the file:line it came from");
   po::variables_map vm;
-  if (!parse_args("config show", usage, opts, {args.begin() + 1, args.end()}, vm)) return kExitOk;
+  const bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
+  if (help || args.empty() || args[0] != "show") {
+    if (help) {
+      std::cout << "Prints the config resolved from configs/defaults.yaml, the file's includes, the file\n"
+                << "and the --set overrides, checked as storefuse train checks it before reading data.\n\n";
+      parse_args("config", usage, opts, {"--help"}, vm);
+      return kExitOk;
+    }
+    throw Error(ErrorKind::Usage, args.empty() ? "expected a subcommand" : "unknown subcommand '" + args[0] + "'",
+                "storefuse config", "usage: storefuse config " + usage);
+  }
+  if (!parse_args("config show", usage.substr(5), opts, {args.begin() + 1, args.end()}, vm)) return kExitOk;
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
   auto cfg = config::load(vm["config"].as<std::string>(), sets);
+  // The checks storefuse train makes before it reads any data (the model's
+  // and loss's settings need the data's shapes and are checked by train).
+  train::TrainOptions::from_config(cfg);
   std::string format = vm["format"].as<std::string>();
   if (vm["origins"].as<bool>()) {
     std::cout << cfg.to_yaml_with_origins();

@@ -74,18 +74,18 @@ int run_dataset(const std::vector<std::string>& args) {
   std::string action, file, nan_policy;
   bool as_json = false;
   options.add_options()
-      ("action", po::value(&action)->required(), "info or validate")
-      ("file", po::value(&file)->required(), "dataset file (.h5)")
       ("nan-policy", po::value(&nan_policy)->default_value("error"),
        "validate: 'error' fails on NaN/Inf values, 'skip' accepts the file and "
        "reports the rows training would leave out")
       ("json", po::bool_switch(&as_json), "info: print JSON instead of a table");
-  po::positional_options_description positional;
-  positional.add("action", 1).add("file", 1);
   po::variables_map vm;
-  if (!parse_args("dataset", "info|validate FILE [options]", options, args, vm, &positional)) {
+  if (!parse_args("dataset", "ACTION FILE [options]", options, args, vm,
+                  {{"action", "info (describe the file) or validate (check every value)"},
+                   {"file", "dataset file (.h5)"}})) {
     return kExitOk;
   }
+  action = vm["action"].as<std::string>();
+  file = vm["file"].as<std::string>();
   if (action != "info" && action != "validate") {
     throw Error(ErrorKind::Usage, "unknown action '" + action + "'", "storefuse dataset",
                 "use 'storefuse dataset info FILE' or 'storefuse dataset validate FILE'");

@@ -201,23 +201,19 @@ Table sensor_table(const std::string& file, const po::variables_map& vm, bool ve
 
 int run_features(const std::vector<std::string>& args) {
   const std::string usage =
-      "mfcc FILE.wav | frames CLIP.avi | tokens TEXT | sensor FILE.csv\n"
+      "KIND INPUT [options]: mfcc FILE.wav | frames CLIP.avi | tokens TEXT | sensor FILE.csv\n"
       "       [--vector] [--spec DATA.h5] [--param key=value ...] [--format table|csv|npy] [--out FILE]";
   po::options_description opts("options");
   opts.add_options()
-      ("kind", po::value<std::string>(), "mfcc | frames | tokens | sensor")
-      ("input", po::value<std::string>(), "the file (or, for tokens, the text)")
       ("vector", po::bool_switch(), "the seed model's vector instead of the sequence input")
       ("spec", po::value<std::string>()->default_value(""), "take parameters and fitted state from this dataset's feature spec")
       ("param", po::value<std::vector<std::string>>()->composing(), "override one extractor parameter, e.g. --param n_mfcc=20")
       ("format", po::value<std::string>()->default_value("table"), "table, csv or npy (npy needs --out)")
       ("out", po::value<std::string>()->default_value(""), "write here instead of stdout");
-  po::positional_options_description pos;
-  pos.add("kind", 1).add("input", 1);
   po::variables_map vm;
-  if (!parse_args("features", usage, opts, args, vm, &pos)) return kExitOk;
-  if (!vm.count("kind") || !vm.count("input")) {
-    throw Error(ErrorKind::Usage, "expected a kind and an input", "storefuse features", "usage: storefuse features " + usage);
+  if (!parse_args("features", usage, opts, args, vm,
+                  {{"kind", "mfcc, frames, tokens or sensor"}, {"input", "the file (for tokens, the text)"}})) {
+    return kExitOk;
   }
   const std::string kind = vm["kind"].as<std::string>(), input = vm["input"].as<std::string>();
   const bool vector = vm["vector"].as<bool>();

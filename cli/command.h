@@ -18,12 +18,20 @@ struct Command {
 
 const std::vector<Command>& commands();
 
-// Parses args against `options` (+ positional). Returns false when --help was
-// asked for (help already printed to stdout). Bad options throw a Usage error
-// that names the command.
+// A positional argument, in the order given: read as vm[name], shown in
+// --help as NAME under "arguments", never as an option.
+struct Argument {
+  const char* name;
+  const char* help;
+};
+
+// Parses args against `options` and the positional `arguments` (each
+// required). Returns false when --help was asked for (help already printed
+// to stdout). Bad options and missing arguments throw a Usage error that
+// names the command.
 bool parse_args(const std::string& command, const std::string& usage,
                 const po::options_description& options,
                 const std::vector<std::string>& args, po::variables_map& vm,
-                const po::positional_options_description* positional = nullptr);
+                const std::vector<Argument>& arguments = {});
 
 }  // namespace storefuse::cli

@@ -3,6 +3,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include <unistd.h>
 
 #include "cli_runner.h"
 
@@ -117,4 +120,65 @@ TEST(Cli, LogLevelIsValidated) {
   auto r = run_storefuse("--log-level loud config show");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "unknown log level 'loud'")) << r.err;
+}
+
+// Positional arguments are shown as arguments, never as --options.
+TEST(Cli, HelpShowsArgumentsAndEveryOption) {
+  auto r = run_storefuse("dataset --help");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "usage: storefuse dataset ACTION FILE")) << r.out;
+  EXPECT_TRUE(contains(r.out, "arguments:\n  ACTION")) << r.out;
+  EXPECT_FALSE(contains(r.out, "--action")) << r.out;
+  EXPECT_FALSE(contains(r.out, "--file")) << r.out;
+  r = run_storefuse("features --help");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "  KIND")) << r.out;
+  EXPECT_FALSE(contains(r.out, "--kind")) << r.out;
+  EXPECT_FALSE(contains(r.out, "--input")) << r.out;
+  r = run_storefuse("config --help");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "--set")) << r.out;
+  EXPECT_TRUE(contains(r.out, "--origins")) << r.out;
+  r = run_storefuse("dataset info");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "missing argument FILE")) << r.err;
+  r = run_storefuse("dataset info a.h5 b.h5");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "too many arguments")) << r.err;
+}
+
+// config show refuses what train would refuse before reading data.
+TEST(Cli, ConfigShowChecksTheValuesTrainChecks) {
+  auto r = run_storefuse("config show --set optim.lr=-0.1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "'optim.lr' expects a number > 0, got -0.1")) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  r = run_storefuse("config show --set data.batch_size=0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "'data.batch_size' expects an integer in [1, inf], got 0")) << r.err;
+  r = run_storefuse("config show --set train.early_stopping.mode=min");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "is better when higher")) << r.err;
+}
+
+// runs lists the config's run.root, and says where it looked.
+TEST(Cli, RunsListsTheConfigsRunRoot) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("sf_cli_runs_" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "r1");
+  std::ofstream(root / "r1" / "config.yaml") << "run:\n  name: r1\n";
+  std::ofstream(root / "r1" / "metrics.jsonl") << "{\"kind\": \"epoch\", \"epoch\": 1, \"val/accuracy\": 0.5}\n";
+  auto cfg = temp_yaml("sf_cli_runs.yaml", "run:\n  root: " + root.string() + "\n");
+  auto r = run_storefuse("runs --config " + cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "r1")) << r.out;
+  r = run_storefuse("runs --set run.root=" + (root / "none").string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "no runs under " + (root / "none").string() + " (run.root of the built-in defaults and --set)"))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "the directory does not exist")) << r.err;
+  r = run_storefuse("runs --root " + root.string() + " --config " + cfg);
+  EXPECT_EQ(r.exit_code, 2);
+  fs::remove_all(root);
 }

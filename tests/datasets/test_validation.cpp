@@ -164,6 +164,9 @@ TEST_F(NanRows, AreAnErrorNamingTheDatasetAndFirstRow) {
   Error e = open_error();
   EXPECT_MESSAGE(e, "'inputs/audio' has NaN or Inf in row 37 (first bad row; 3 bad rows in all)");
   EXPECT_MESSAGE(e, "NanPolicy::Skip");
+  // The hint names the config key train reads, not a flag train lacks.
+  EXPECT_MESSAGE(e, "data.nan_policy: skip");
+  EXPECT_EQ(std::string(e.what()).find("--nan-policy skip)"), std::string::npos) << e.what();
 }
 
 TEST_F(NanRows, AreSkippedAndCountedUnderTheSkipPolicy) {

@@ -1,6 +1,9 @@
 #include "storefuse/train/train_options.h"
 
+#include <algorithm>
+
 #include "storefuse/core/error.h"
+#include "storefuse/train/validation.h"
 
 namespace storefuse::train {
 namespace {
@@ -76,6 +79,19 @@ TrainOptions TrainOptions::from_config(const config::Node& cfg) {
   const auto& es = t["early_stopping"];
   o.early_stopping_metric = es["metric"].as_string();
   o.early_stopping_max = es["mode"].as_choice({"max", "min"}) == "max";
+  const auto& metric_names = validation_metric_names();
+  if (std::find(metric_names.begin(), metric_names.end(), o.early_stopping_metric) == metric_names.end()) {
+    throw Error(ErrorKind::Config, "unknown early-stopping metric '" + o.early_stopping_metric + "'",
+                es["metric"].origin().str(), "one of: val/accuracy, val/loss, val/dwell_mae_s, val/engagement_mae, ...");
+  }
+  // The mode must follow the metric's direction.
+  const bool higher_is_better = validation_metric_higher_is_better(o.early_stopping_metric);
+  if (higher_is_better != o.early_stopping_max) {
+    throw Error(ErrorKind::Config,
+                "train.early_stopping.mode is " + std::string(o.early_stopping_max ? "max" : "min") + ", but " +
+                    o.early_stopping_metric + " is better when " + (higher_is_better ? "higher" : "lower"),
+                es["mode"].origin().str(), std::string("set train.early_stopping.mode: ") + (higher_is_better ? "max" : "min"));
+  }
   o.patience = es["patience"].as_int(0);
   const auto& ck = t["checkpoint"];
   o.keep_last = ck["keep_last"].as_int(0);

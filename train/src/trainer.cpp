@@ -71,17 +71,25 @@ void check_finite(double value, const char* what, const TrainState& s, const fs:
                   "resume with --resume");
 }
 
-// The mode must follow the metric's direction.
-void check_early_stopping_mode(const TrainOptions& o, const std::string& where) {
-  const std::string& m = o.early_stopping_metric;
-  const bool higher_is_better = validation_metric_higher_is_better(m);
-  if (higher_is_better != o.early_stopping_max) {
-    const std::string want = higher_is_better ? "max" : "min";
-    throw Error(ErrorKind::Config,
-                "train.early_stopping.mode is " + std::string(o.early_stopping_max ? "max" : "min") + ", but " + m +
-                    " is better when " + (higher_is_better ? "higher" : "lower"),
-                where, "set train.early_stopping.mode: " + want);
+// "optim.lr 0.001 -> 0.002, data.batch_size 256 -> 128": what a resume's
+// config changes in the run's (JSON Patch paths as dotted keys).
+std::string config_changes(const json& saved, const json& now) {
+  std::string out;
+  int shown = 0;
+  const json patch = json::diff(saved, now);
+  for (const json& op : patch) {
+    if (++shown > 8) {
+      out += ", and " + std::to_string(patch.size() - 8) + " more";
+      break;
+    }
+    std::string key = op["path"].get<std::string>().substr(1);
+    std::replace(key.begin(), key.end(), '/', '.');
+    const json::json_pointer at(op["path"].get<std::string>());
+    const std::string before = saved.contains(at) ? saved.at(at).dump() : "(absent)";
+    const std::string after = now.contains(at) ? now.at(at).dump() : "(absent)";
+    out += (out.empty() ? "" : ", ") + key + " " + before + " -> " + after;
   }
+  return out.empty() ? "the same values, written differently" : out;
 }
 
 bool improved(const TrainOptions& o, double value, double best) {
@@ -169,13 +177,6 @@ torch::Device pick_device(const config::Node& device) {
 
 int run_training(const config::Node& cfg, bool resume) {
   const auto o = TrainOptions::from_config(cfg);
-  const auto& metric_names = validation_metric_names();
-  if (std::find(metric_names.begin(), metric_names.end(), o.early_stopping_metric) == metric_names.end()) {
-    throw Error(ErrorKind::Config, "unknown early-stopping metric '" + o.early_stopping_metric + "'",
-                cfg["train"]["early_stopping"]["metric"].origin().str(),
-                "one of: val/accuracy, val/loss, val/dwell_mae_s, val/engagement_mae, ...");
-  }
-  check_early_stopping_mode(o, cfg["train"]["early_stopping"]["mode"].origin().str());
   apply_threads(o.threads, o.flush_denormals);
   reuse_freed_memory();
   const auto device = pick_device(cfg["run"]["device"]);
@@ -188,7 +189,9 @@ int run_training(const config::Node& cfg, bool resume) {
                   "start the run without --resume");
     }
     if (read_file(dir / "config.yaml") != config_yaml) {
-      throw Error(ErrorKind::Config, "the resolved config differs from the run's config.yaml",
+      throw Error(ErrorKind::Config,
+                  "the resolved config differs from the run's config.yaml: " +
+                      config_changes(config::load(dir / "config.yaml").to_json(), cfg.to_json()),
                   (dir / "config.yaml").string(), "resume with the same --config and --set values");
     }
   } else if (fs::exists(dir / "config.yaml")) {

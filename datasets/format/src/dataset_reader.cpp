@@ -208,8 +208,9 @@ std::shared_ptr<DatasetReader> DatasetReader::open(const fs::path& path, ReadOpt
                    std::to_string(report.nonfinite_rows.front()) + " (first bad row; " +
                    std::to_string(report.nonfinite_rows.size()) + " bad rows in all)",
                d.where,
-               "fix the feature extraction that produced it, or skip such rows "
-               "(NanPolicy::Skip, --nan-policy skip)");
+               "fix the feature extraction that produced it, or skip such rows: the config key "
+               "data.nan_policy: skip (train, eval: --set data.nan_policy=skip), "
+               "storefuse dataset validate --nan-policy skip, ReadOptions::nan_policy = NanPolicy::Skip");
     }
     warn(d.where + ": skipping " + std::to_string(report.nonfinite_rows.size()) +
          " rows with NaN or Inf (first: row " + std::to_string(report.nonfinite_rows.front()) + " in '" +
