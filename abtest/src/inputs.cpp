@@ -86,10 +86,7 @@ Predictions read_predictions(const std::filesystem::path& path) {
           if (v < 0 || v > 1) throw Error(ErrorKind::Data, "probability outside [0, 1]", t.where(r, cols[k]));
           sum += v;
         }
-        if (std::abs(sum - 1.0) > 1e-3) {
-          throw Error(ErrorKind::Data, "probabilities sum to " + std::to_string(sum) + ", not 1",
-                      t.where(r), "write softmax outputs, or logit_<class> columns for raw scores");
-        }
+        if (std::abs(sum - 1.0) > 1e-3 && !p.bad_sum) p.bad_sum = Predictions::BadSum{t.where(r), sum};
       }
     }
   } else if (t.has("behavior")) {
@@ -192,19 +189,27 @@ int64_t class_index(const std::string& value, const std::vector<std::string>& cl
               "the classes are: " + list + " (or their 0-based indices)");
 }
 
+// What `p` lacks of `classes`, as "'x', 'y'"; empty when nothing.
+std::string lacking(const Predictions& p, const std::vector<std::string>& classes) {
+  std::string out;
+  for (const auto& c : classes) {
+    if (std::find(p.class_names.begin(), p.class_names.end(), c) == p.class_names.end())
+      out += (out.empty() ? "'" : ", '") + c + "'";
+  }
+  return out;
+}
+
 std::vector<std::string> resolve_classes(const Predictions& a, const Predictions& b,
                                          const Labels& labels,
                                          const std::vector<std::string>& configured) {
   if (a.has_probs() && b.has_probs()) {
-    auto sa = a.class_names, sb = b.class_names;
-    std::sort(sa.begin(), sa.end());
-    std::sort(sb.begin(), sb.end());
-    if (sa != sb) {
-      throw Error(ErrorKind::Data,
-                  "the models have different class sets: A has " + std::to_string(sa.size()) +
-                      " classes (" + examples(a.class_names) + "), B has " + std::to_string(sb.size()) +
-                      " (" + examples(b.class_names) + ")",
-                  a.source + " vs " + b.source,
+    const std::string a_lacks = lacking(a, b.class_names), b_lacks = lacking(b, a.class_names);
+    if (!a_lacks.empty() || !b_lacks.empty()) {
+      std::string what = "the models have different class sets:";
+      if (!a_lacks.empty()) what += " A (" + a.source + ") has no column for " + a_lacks + ";";
+      if (!b_lacks.empty()) what += " B (" + b.source + ") has no column for " + b_lacks + ";";
+      what.pop_back();
+      throw Error(ErrorKind::Data, what, a.source + " vs " + b.source,
                   "compare models trained on the same behaviour classes (p_<class> columns must match)");
     }
     return a.class_names;
@@ -258,6 +263,29 @@ PairedData align(const Predictions& a, const Predictions& b, const Labels& label
 
   PairedData d;
   d.class_names = resolve_classes(a, b, labels, class_names);
+  // A class the labels name that a file has no column for, then rows whose
+  // probabilities do not sum to 1.
+  std::vector<std::string> labelled;
+  for (const auto& c : std::set<std::string>(labels.behavior.begin(), labels.behavior.end())) {
+    if (std::find(d.class_names.begin(), d.class_names.end(), c) != d.class_names.end()) continue;
+    char* end = nullptr;
+    std::strtoll(c.c_str(), &end, 10);
+    if (c.empty() || *end != '\0') labelled.push_back(c);  // a name, not a 0-based index
+  }
+  for (const Predictions* p : {&a, &b}) {
+    if (!p->has_probs()) continue;
+    const std::string missing = lacking(*p, labelled);
+    if (!missing.empty()) {
+      throw Error(ErrorKind::Data, "no p_<class> column for the labelled class " + missing, p->source,
+                  "write one column per class the model predicts; the labels (" + labels.source + ") have it");
+    }
+    if (p->bad_sum) {
+      throw Error(ErrorKind::Data, "probabilities sum to " + std::to_string(p->bad_sum->sum) + ", not 1",
+                  p->bad_sum->where,
+                  "write softmax outputs over every class (" + std::to_string(p->class_names.size()) +
+                      " p_ columns here), or logit_<class> columns for raw scores");
+    }
+  }
   if (d.class_names.size() < 2) {
     throw Error(ErrorKind::Data, "fewer than 2 behaviour classes", labels.source,
                 "list the classes in abtest.classes");

@@ -1,8 +1,34 @@
 #include "reshape.h"
 
+#include <limits>
+
 #include "shape_util.h"
 
 namespace storefuse::infer {
+
+Reshape::Reshape(const Node& node) : allow_zero_(node.attr_int("allowzero", 0) != 0) {
+  if (node.constants.size() < 2 || !node.constants[1].defined()) return;
+  const Shape shape = read_int_list(node.constants[1], node);
+  int64_t fixed = 1;  // the elements of the sizes given (neither -1 nor a 0 that copies)
+  int inferred = 0;
+  for (int64_t d : shape) {
+    if (d == -1) {
+      ++inferred;
+    } else if (d < 0) {
+      throw node.error(ErrorKind::Model, "the target shape " + to_string(shape) + " has a negative size");
+    } else if (d > 0 || allow_zero_) {
+      if (__builtin_mul_overflow(fixed, d, &fixed)) fixed = std::numeric_limits<int64_t>::max();
+    }
+  }
+  if (inferred > 1) throw node.error(ErrorKind::Model, "the target shape " + to_string(shape) + " has more than one -1");
+  if (fixed >= kMaxTensorBytes) {
+    throw node.error(ErrorKind::Model,
+                     "the target shape " + to_string(shape) + " has " +
+                         (fixed == std::numeric_limits<int64_t>::max() ? "more than 2^63" : std::to_string(fixed)) +
+                         " elements: no tensor this runtime holds is that large (under 1 TiB)",
+                     "check the exporter's shape arithmetic");
+  }
+}
 
 void Reshape::run(OpContext& ctx) const {
   const Tensor& x = ctx.input(0);

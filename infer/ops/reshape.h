@@ -6,7 +6,9 @@ namespace storefuse::infer {
 
 class Reshape final : public Op {
  public:
-  explicit Reshape(const Node& node) : allow_zero_(node.attr_int("allowzero", 0) != 0) {}
+  // A shape known at load that no input can meet (two -1s, a negative
+  // size, more elements than any tensor holds) is an Error(Model) here.
+  explicit Reshape(const Node& node);
   void run(OpContext& ctx) const override;
 
  private:

@@ -254,6 +254,10 @@ GraphDef read_onnx_file(const std::string& path, const std::string& base_dir, bo
 
 GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, const std::string& source,
                    bool with_digest) {
+  if (size == 0) {
+    throw Error(ErrorKind::Model, "the model file is empty (0 bytes)", source,
+                "the export or the copy was cut short: export or copy it again");
+  }
   onnx::ModelProto model;
   const std::optional<StrippedModel> stripped = strip_payloads(data, size, kCutPayloadBytes);
   const void* parsed = stripped ? stripped->bytes.data() : data;

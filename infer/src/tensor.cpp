@@ -71,11 +71,6 @@ Float16 to_float16(float f) {
   return {static_cast<uint16_t>(sign | (abs >> 13))};
 }
 
-namespace {
-// Larger tensors are refused before allocating (1 TiB).
-constexpr int64_t kMaxTensorBytes = int64_t{1} << 40;
-}  // namespace
-
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
@@ -95,7 +90,7 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   for (int64_t d : shape_) {
     if (d < 0) throw Error(ErrorKind::Data, "negative dimension in shape " + to_string(shape_));
   }
-  if (numel() > kMaxTensorBytes / static_cast<int64_t>(dtype_size(dtype_)))
+  if (numel() >= kMaxTensorBytes / static_cast<int64_t>(dtype_size(dtype_)))
     throw Error(ErrorKind::Data, "a " + std::string(infer::to_string(dtype_)) + " tensor of shape " +
                                      to_string(shape_) + " is too large to allocate", {},
                 "check the model's shapes and the sizes of its inputs");

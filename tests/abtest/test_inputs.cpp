@@ -79,6 +79,22 @@ TEST_F(Inputs, DifferentClassSetsAreAClearError) {
     align(read_predictions(dir / "a.csv"), read_predictions(dir / "b.csv"), read_labels(dir / "labels.csv"));
   });
   EXPECT_NE(msg.find("different class sets"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("has no column for 'run'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("has no column for 'stop'"), std::string::npos) << msg;
+}
+
+// Both files lack a class the labels have: the error names it, not the
+// sums it leaves short of 1.
+TEST_F(Inputs, AMissingClassColumnIsNamed) {
+  write(dir, "labels3.csv",
+        "sample_id,behavior,dwell_s,engagement\ns1,walk,10,0.5\ns2,stop,20,0.1\ns3,run,5,0.9\n");
+  write(dir, "short.csv",
+        "sample_id,p_walk,p_stop,dwell_s,engagement\ns1,0.8,0.1,11,0.4\ns2,0.3,0.6,18,0.2\ns3,0.5,0.4,6,0.8\n");
+  const auto msg = error_of([&] {
+    align(read_predictions(dir / "short.csv"), read_predictions(dir / "short.csv"), read_labels(dir / "labels3.csv"));
+  });
+  EXPECT_NE(msg.find("no p_<class> column for the labelled class 'run'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("sum to"), std::string::npos) << msg;
 }
 
 TEST_F(Inputs, LabelFileWithoutLabelsIsAClearError) {
@@ -95,8 +111,13 @@ TEST_F(Inputs, BadCellsNameTheFileLineAndColumn) {
   EXPECT_NE(msg.find("bad.csv:2 (column dwell_s)"), std::string::npos) << msg;
   write(dir, "dup.csv", "sample_id,p_walk,p_stop,dwell_s,engagement\ns1,0.9,0.1,1,0.4\ns1,0.9,0.1,1,0.4\n");
   EXPECT_NE(error_of([&] { read_predictions(dir / "dup.csv"); }).find("appears twice"), std::string::npos);
-  write(dir, "sum.csv", "sample_id,p_walk,p_stop,dwell_s,engagement\ns1,0.9,0.9,1,0.4\n");
-  EXPECT_NE(error_of([&] { read_predictions(dir / "sum.csv"); }).find("sum to"), std::string::npos);
+  write(dir, "sum.csv", "sample_id,p_walk,p_stop,dwell_s,engagement\ns1,0.9,0.9,1,0.4\ns2,0.3,0.7,18,0.2\n"
+                        "s3,0.6,0.4,6,0.8\n");
+  const auto sum = error_of([&] {
+    align(read_predictions(dir / "sum.csv"), read_predictions(dir / "a.csv"), read_labels(dir / "labels.csv"));
+  });
+  EXPECT_NE(sum.find("probabilities sum to 1.8"), std::string::npos) << sum;
+  EXPECT_NE(sum.find("sum.csv:2"), std::string::npos) << sum;
 }
 
 TEST_F(Inputs, HdfWithoutARegisteredReaderSaysSo) {

@@ -218,3 +218,41 @@ TEST(Loader, RefusesTensorsTooLargeToAllocate) {
     EXPECT_NE(std::string(e.what()).find("too large"), std::string::npos) << e.what();
   }
 }
+
+TEST(Loader, AnEmptyFileSaysItIsEmpty) {
+  const std::string path = ::testing::TempDir() + "/storefuse_empty.onnx";
+  std::ofstream(path).close();
+  try {
+    Model::load(path);
+    FAIL() << "an empty file loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Model);
+    EXPECT_EQ(e.problem(), "the model file is empty (0 bytes)");
+  }
+  std::remove(path.c_str());
+  EXPECT_EQ(load_error("").problem(), "the model file is empty (0 bytes)");
+}
+
+// A Reshape to a constant shape that no input can meet fails at load (and
+// so in storefuse-infer check), not on the first run.
+TEST(Loader, RefusesAReshapeNoInputCanMeet) {
+  for (const auto& [shape, words] : std::vector<std::pair<std::vector<int64_t>, std::string>>{
+           {{int64_t{1} << 40}, "1099511627776 elements"},
+           {{int64_t{1} << 32, int64_t{1} << 32}, "more than 2^63"},
+           {{-1, 2, -1}, "more than one -1"},
+           {{4, -3}, "negative size"}}) {
+    OnnxBuilder b;
+    b.input("x", DType::Float32, {-1, 4}).output("y");
+    b.initializer("shape", Tensor::from_vector<int64_t>({static_cast<int64_t>(shape.size())}, shape));
+    b.node("Reshape", {"x", "shape"}, {"y"});
+    Error e = load_error(b.bytes());
+    EXPECT_EQ(e.kind(), ErrorKind::Model) << e.what();
+    EXPECT_NE(e.problem().find(words), std::string::npos) << e.what();
+  }
+  // -1 and a copied 0 with a modest size still load.
+  OnnxBuilder b;
+  b.input("x", DType::Float32, {-1, 4}).output("y");
+  b.initializer("shape", Tensor::from_vector<int64_t>({3}, {0, -1, 2}));
+  b.node("Reshape", {"x", "shape"}, {"y"});
+  EXPECT_NO_THROW(Model::load_bytes(b.bytes()));
+}

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,13 @@ struct Predictions {
   std::vector<std::string> predicted;    // the `behavior` column of class-only files
   std::vector<float> dwell_s, engagement;
   std::vector<double> latency_ms;        // empty when the file has none
+  // The first p_ row that does not sum to 1 (within 1e-3): align() reports
+  // it, after naming any class column the file lacks.
+  struct BadSum {
+    std::string where;
+    double sum = 0;
+  };
+  std::optional<BadSum> bad_sum;
   bool has_probs() const { return !probs.empty(); }
 };
 
@@ -70,7 +78,8 @@ struct PairedData {
 
 // Throws Error(Data) naming the files when the sample ids differ between A,
 // B and the labels (with examples), when ids repeat, when the two files'
-// class sets differ, or when a class is unknown. `class_names` is used when
+// class sets differ or a labelled class has no column in a file (naming the
+// classes), when probabilities do not sum to 1, or when a class is unknown. `class_names` is used when
 // neither file has probability columns (empty: the sorted class names seen).
 PairedData align(const Predictions& a, const Predictions& b, const Labels& labels,
                  const std::vector<std::string>& class_names = {});

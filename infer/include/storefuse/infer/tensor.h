@@ -37,6 +37,8 @@ template <> constexpr DType dtype_of<int8_t>() { return DType::Int8; }
 
 using Shape = std::vector<int64_t>;
 int64_t numel(const Shape& shape);
+// A tensor of this many bytes or more is refused before allocating (1 TiB).
+inline constexpr int64_t kMaxTensorBytes = int64_t{1} << 40;
 std::string to_string(const Shape& shape);  // "[7, 2048]"
 
 class Tensor {
