@@ -5,7 +5,9 @@
 #include "storefuse/core/config.h"
 #include "storefuse/core/error.h"
 #include "storefuse/core/exit_code.h"
+#ifdef STOREFUSE_WITH_TRAIN
 #include "storefuse/train/train_options.h"
+#endif
 
 namespace storefuse::cli {
 
@@ -35,7 +37,9 @@ int run_config(const std::vector<std::string>& args) {
   auto cfg = config::load(vm["config"].as<std::string>(), sets);
   // The checks storefuse train makes before it reads any data (the model's
   // and loss's settings need the data's shapes and are checked by train).
+#ifdef STOREFUSE_WITH_TRAIN
   train::TrainOptions::from_config(cfg);
+#endif
   std::string format = vm["format"].as<std::string>();
   if (vm["origins"].as<bool>()) {
     std::cout << cfg.to_yaml_with_origins();

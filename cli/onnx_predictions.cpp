@@ -27,7 +27,7 @@ class OnnxRunner : public abtest::ModelRunner {
     const auto& meta = adapter_.model().metadata();
     if (auto it = meta.find(md::kFeatureSpec); it != meta.end()) facts_.feature_spec = it->second;
     if (auto it = meta.find(md::kFeatureSummary); it != meta.end()) {
-      facts_.feature_summary = json::parse(it->second);
+      facts_.feature_summary = parse_json(it->second, path.string() + ": metadata " + md::kFeatureSummary);
       facts_.summary_source = "the model's metadata";
     } else {
       facts_.summary_source = std::string("no ") + md::kFeatureSummary + " in the model's metadata";

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The torch-free runtime under AddressSanitizer + UndefinedBehaviorSanitizer:
-# builds storefuse_infer and its tests with clang in their own build folder
-# (the runtime alone, as the edge preset has it), runs the runtime's unit,
-# seed-network, model-adapter and conformance tests, replays the
-# fuzz corpus, then fuzzes the ONNX loader for FUZZ_SECONDS (default 45).
-# Any sanitizer report, test failure or fuzzer crash fails the script (exit 1);
-# a crashing input is left in BUILD/fuzz-artifacts/.
+# The torch-free code under AddressSanitizer + UndefinedBehaviorSanitizer:
+# builds the runtime, its tests and the fuzz targets with clang in their own
+# build folder (the toolkit without LibTorch: the runtime as the edge preset
+# has it, plus the config and A/B readers the fuzz targets need), runs the
+# runtime's unit, seed-network, model-adapter and conformance tests, then
+# fuzzes three readers of untrusted input for FUZZ_SECONDS in all (default
+# 45: the ONNX loader 25 s, the YAML config loader 10 s, the prediction-file
+# reader 10 s). Any sanitizer report, test failure or fuzzer crash fails the
+# script (exit 1); a crashing input is left in BUILD/fuzz-artifacts/.
 #
 #   scripts/sanitize.sh                      # build-sanitize/, 45 s of fuzzing
 #   FUZZ_SECONDS=300 JOBS=8 scripts/sanitize.sh
@@ -21,15 +23,15 @@ jobs=${JOBS:-2}
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
 
-echo "== configure $build (clang, ASan + UBSan, the runtime alone)"
+echo "== configure $build (clang, ASan + UBSan, without LibTorch)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" \
-  -DSTOREFUSE_BUILD_TOOLKIT=OFF -DSTOREFUSE_BUILD_TRAIN=OFF -DSTOREFUSE_WITH_HDF5=OFF -DSTOREFUSE_WITH_OPENCV=OFF \
+  -DSTOREFUSE_BUILD_TOOLKIT=ON -DSTOREFUSE_BUILD_TRAIN=OFF -DSTOREFUSE_WITH_HDF5=ON -DSTOREFUSE_WITH_OPENCV=ON \
   -DSTOREFUSE_BUILD_BENCH=OFF -DSTOREFUSE_SANITIZE=ON \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined" > "$build.configure.log" 2>&1 ||
   { cat "$build.configure.log"; exit 1; }
 echo "== build"
-nice ninja -C "$build" -j "$jobs" test_infer test_contract onnx_conformance fuzz_infer_loader
+nice ninja -C "$build" -j "$jobs" test_infer test_contract onnx_conformance fuzz_infer_loader fuzz_config fuzz_predictions
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -39,20 +41,28 @@ echo "== model adapter"
 "$build/tests/contract/test_contract" --gtest_brief=1
 echo "== ONNX conformance"
 "$build/tests/infer/onnx_conformance" /usr/share/libonnx-testdata/data/node | tail -1
-echo "== fuzz the loader for ${seconds}s"
-corpus="$build/fuzz-corpus"
-mkdir -p "$corpus" "$build/fuzz-artifacts"
-cp tests/fuzz/corpus/*.onnx "$corpus/"
-log="$build/fuzz.log"
-if ! "$build/tests/infer/fuzz_infer_loader" -max_total_time="$seconds" -seed="$fuzz_seed" -rss_limit_mb=2048 \
-  -max_len=65536 -timeout=10 -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/" "$corpus" > "$log" 2>&1; then
-  # The report's first lines say what and where; the last ones which input.
-  { grep -m1 -A24 -E "runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|terminate called|deadly signal" \
-      "$log" || true; } | cut -c1-300
-  echo "..."
-  tail -8 "$log"
-  echo "sanitize: the fuzzer failed; the input is in $build/fuzz-artifacts/, the whole log in $log" >&2
-  exit 1
-fi
-tail -6 "$log"
+# fuzz NAME TARGET SECONDS SEEDS...: fuzzes from a copy of the seed corpus.
+fuzz() {
+  local name=$1 target=$2 secs=$3
+  shift 3
+  echo "== fuzz the $name for ${secs}s"
+  local corpus="$build/fuzz-corpus-$name" log="$build/fuzz-$name.log"
+  mkdir -p "$corpus" "$build/fuzz-artifacts"
+  cp "$@" "$corpus/"
+  if ! "$target" -max_total_time="$secs" -seed="$fuzz_seed" -rss_limit_mb=2048 \
+    -max_len=65536 -timeout=10 -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$name-" "$corpus" > "$log" 2>&1; then
+    # The report's first lines say what and where; the last ones which input.
+    { grep -m1 -A24 -E "runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|terminate called|deadly signal" \
+        "$log" || true; } | cut -c1-300
+    echo "..."
+    tail -8 "$log"
+    echo "sanitize: the $name fuzzer failed; the input is in $build/fuzz-artifacts/, the whole log in $log" >&2
+    exit 1
+  fi
+  tail -6 "$log"
+}
+share=$((seconds * 2 / 9))
+fuzz "ONNX loader" "$build/tests/infer/fuzz_infer_loader" $((seconds - 2 * share)) tests/fuzz/corpus/*.onnx
+fuzz "config loader" "$build/tests/fuzz/fuzz_config" "$share" tests/fuzz/corpus_config/*
+fuzz "prediction reader" "$build/tests/fuzz/fuzz_predictions" "$share" tests/fuzz/corpus_predictions/*
 echo "sanitize: all runtime tests and ${seconds}s of fuzzing passed under ASan + UBSan"

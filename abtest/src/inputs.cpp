@@ -53,8 +53,9 @@ std::map<std::string, LabelReader>& label_readers() {
 
 }  // namespace
 
-Predictions read_predictions(const std::filesystem::path& path) {
-  const Table t = read_table(path);
+Predictions read_predictions(const std::filesystem::path& path) { return read_predictions(read_table(path)); }
+
+Predictions read_predictions(const Table& t) {
   Predictions p;
   p.source = t.source;
   p.sample_ids = t.column("sample_id");

@@ -53,6 +53,11 @@ double Table::number(const std::string& name, size_t row) const {
 
 namespace {
 
+// A row (CSV record or JSONL line) longer than this is refused: prediction
+// and label rows are a few hundred bytes.
+constexpr size_t kMaxLineBytes = size_t(1) << 20;
+
+
 // Splits CSV text into records of cells; quoted cells may hold commas,
 // doubled quotes and newlines. Returns the 1-based line where each record starts.
 std::vector<std::vector<std::string>> split_csv(const std::string& text, const std::string& source,
@@ -73,8 +78,14 @@ std::vector<std::vector<std::string>> split_csv(const std::string& text, const s
     cell.clear();
     cell_started = false;
   };
+  size_t record_start = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    if (i - record_start > kMaxLineBytes) {
+      throw Error(ErrorKind::Data, "a row is longer than " + std::to_string(kMaxLineBytes) + " bytes",
+                  source + ":" + std::to_string(record_line),
+                  quoted ? "a quote is never closed: close it" : "one sample per row, a few columns each");
+    }
     if (quoted) {
       if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
         cell += '"';
@@ -96,6 +107,7 @@ std::vector<std::vector<std::string>> split_csv(const std::string& text, const s
       end_record();
       ++line;
       record_line = line;
+      record_start = i + 1;
     } else {
       cell += c;
       cell_started = true;
@@ -152,10 +164,9 @@ Table parse_jsonl(const std::string& text, const std::string& source) {
     if (row.find_first_not_of(" \t\r") == std::string::npos) continue;
     json obj;
     try {
-      obj = json::parse(row);
-    } catch (const json::parse_error& e) {
-      throw Error(ErrorKind::Data, std::string("invalid JSON: ") + e.what(),
-                  source + ":" + std::to_string(line), "one JSON object per line");
+      obj = parse_json(row, source + ":" + std::to_string(line), {kMaxLineBytes, 2});
+    } catch (const Error& e) {
+      throw Error(e.kind(), e.problem(), e.where(), "one JSON object per line, with flat values");
     }
     if (!obj.is_object()) {
       throw Error(ErrorKind::Data, "a line is not a JSON object", source + ":" + std::to_string(line));

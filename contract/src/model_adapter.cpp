@@ -5,6 +5,7 @@
 
 #include "storefuse/contract/model_io.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/json.h"
 #include "storefuse/infer/model_metadata.h"
 
 namespace storefuse::contract {
@@ -142,7 +143,13 @@ ModelAdapter ModelAdapter::load(const std::string& path, const infer::LoadOption
 
 std::vector<std::string> ModelAdapter::class_names(const ds::FeatureSpec* data_spec) const {
   if (auto it = model_->metadata().find(infer::metadata::kClassNames); it != model_->metadata().end()) {
-    return json::parse(it->second).get<std::vector<std::string>>();
+    const json names = parse_json(it->second, where_ + ": metadata " + infer::metadata::kClassNames, {1 << 20, 2});
+    if (!names.is_array() || names.empty() ||
+        !std::all_of(names.begin(), names.end(), [](const json& n) { return n.is_string(); })) {
+      throw Error(ErrorKind::Model, std::string("metadata ") + infer::metadata::kClassNames + " is not a list of class names",
+                  where_, "re-export the model");
+    }
+    return names.get<std::vector<std::string>>();
   }
   if (spec_ && !spec_->class_names.empty()) return spec_->class_names;
   if (data_spec && !data_spec->class_names.empty()) return data_spec->class_names;

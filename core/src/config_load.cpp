@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 
 #include "config_scalar.h"
@@ -87,8 +88,7 @@ Node convert(const YAML::Node& y, const std::string& file, Budget& budget, int d
 Node parse_yaml(const std::string& text, const std::string& name) {
   if (text.size() > kMaxConfigBytes) {
     throw Error(ErrorKind::Config,
-                "the config is " + std::to_string(text.size()) + " bytes, over the limit of " +
-                    std::to_string(kMaxConfigBytes),
+                "the config is over the limit of " + std::to_string(kMaxConfigBytes) + " bytes",
                 name, "configs are small YAML files; split data out of it (datasets belong in HDF5 files)");
   }
   try {
@@ -108,6 +108,18 @@ Node parse_yaml(const std::string& text, const std::string& name) {
   }
 }
 
+// The file, read no further than one byte past the size limit, so that a
+// device or a pipe (include: /dev/zero) cannot make it read forever.
+std::string read_config_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(ErrorKind::Io, "cannot read the config file", file.string(), "check its permissions");
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) throw Error(ErrorKind::Io, "cannot read the config file", file.string(), "check the file");
+  return text;  // parse_yaml refuses it when it fills the buffer
+}
+
 Node parse_with_includes(const fs::path& file, std::vector<fs::path>& stack) {
   fs::path canon = fs::weakly_canonical(file);
   if (std::find(stack.begin(), stack.end(), canon) != stack.end()) {
@@ -120,7 +132,7 @@ Node parse_with_includes(const fs::path& file, std::vector<fs::path>& stack) {
     throw Error(ErrorKind::Config, "config file not found", file.string(),
                 "check the path (includes are relative to the including file)");
   }
-  Node own = parse_yaml(read_file(file), file.string());
+  Node own = parse_yaml(read_config_file(file), file.string());
   if (!own.has("include")) return own;
 
   stack.push_back(canon);

@@ -1,5 +1,9 @@
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+
+#include <cstdlib>
+#include <mutex>
 
 #include "storefuse/core/error.h"
 #include "storefuse/features/video.h"
@@ -39,7 +43,23 @@ std::vector<uint8_t> frames_from_mats(const std::vector<cv::Mat>& clip, const Vi
   return out;
 }
 
+namespace {
+
+// A corrupt file is reported once, as a storefuse error: OpenCV's and
+// FFmpeg's own log lines about it are silenced (unless the user asked for
+// FFmpeg's with OPENCV_FFMPEG_LOGLEVEL).
+void quiet_decoders() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);  // AV_LOG_QUIET
+  });
+}
+
+}  // namespace
+
 std::vector<uint8_t> read_clip(const std::filesystem::path& path, const VisualParams& p) {
+  quiet_decoders();
   cv::VideoCapture cap(path.string());
   if (!cap.isOpened()) {
     throw Error(ErrorKind::Io, "cannot open video", path.string(),

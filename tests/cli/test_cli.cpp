@@ -182,3 +182,13 @@ TEST(Cli, RunsListsTheConfigsRunRoot) {
   EXPECT_EQ(r.exit_code, 2);
   fs::remove_all(root);
 }
+
+// A config that includes a device never ending (or any file past 1 MiB)
+// stops at the limit instead of reading on.
+TEST(Cli, AnEndlessIncludeStopsAtTheSizeLimit) {
+  auto cfg = temp_yaml("sf_cli_zero.yaml", "include: /dev/zero\n");
+  auto r = run_shell("timeout 20 " + std::string(STOREFUSE_BIN) + " config show --config " + cfg);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "over the limit of 1048576 bytes")) << r.err;
+  EXPECT_TRUE(contains(r.err, "/dev/zero")) << r.err;
+}

@@ -210,6 +210,24 @@ TEST_F(Failures, SkipBadLeavesTheSamplesOutAndSaysWhy) {
   EXPECT_EQ(to_json(res.skipped).size(), bad);
 }
 
+// One bad row of the POS file all samples share leaves out its sample
+// alone, once, not every sample of the file.
+TEST_F(Failures, ABadPosRowLeavesOutItsSampleAlone) {
+  const fs::path pos = file(with(Modality::Text), Modality::Text);
+  std::string text = text_of(pos);
+  const size_t first = text.find('\n') + 1;
+  const std::string row = text.substr(first, text.find('\n', first) - first + 1);
+  const int64_t bad_id = std::stoll(row.substr(0, row.find(',')));
+  write(pos, text + row);  // the same sample_id and line again
+  IngestRequest r = req();
+  r.skip_bad = true;
+  auto res = ingest(r);
+  ASSERT_EQ(res.skipped.size(), 1u);
+  EXPECT_EQ(res.skipped[0].sample_id, bad_id);
+  EXPECT_NE(res.skipped[0].reason.find("twice"), std::string::npos) << res.skipped[0].reason;
+  EXPECT_EQ(res.rows, static_cast<int64_t>(rows_.size()) - 1);
+}
+
 int run_storefuse(const std::string& args, std::string& output) {
   const fs::path log = fs::temp_directory_path() / ("storefuse_test_ingest_cli_" + std::to_string(getpid()));
   int rc = std::system((std::string(STOREFUSE_BIN) + " " + args + " > " + log.string() + " 2>&1").c_str());

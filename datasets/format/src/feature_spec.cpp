@@ -3,6 +3,7 @@
 #include <set>
 
 #include "storefuse/core/error.h"
+#include "storefuse/core/json.h"
 
 namespace storefuse::datasets {
 namespace {
@@ -173,9 +174,7 @@ FeatureSpec FeatureSpec::from_json(const json& j) {
 }
 
 FeatureSpec FeatureSpec::from_json_string(const std::string& text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) bad("not valid JSON", "");
-  return from_json(j);
+  return from_json(parse_json(text, "the feature spec", {size_t(16) << 20, 16}));
 }
 
 bool FeatureSpec::operator==(const FeatureSpec& o) const {

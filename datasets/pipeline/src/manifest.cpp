@@ -78,11 +78,19 @@ PosLogs PosLogs::read(const Manifest& manifest) {
       std::map<int64_t, std::map<int64_t, std::string>> lines;  // sample -> line -> text
       for (size_t r = 0; r < t.rows.size(); ++r) {
         const auto& cells = t.rows[r];
+        // A row whose sample is known fails that sample alone; one whose
+        // sample_id does not read fails the file.
         const int64_t id = parse_int(cells[id_col], "sample_id", t.where(r));
-        const int64_t line = parse_int(cells[line_col], "line", t.where(r));
-        if (!lines[id].emplace(line, cells[text_col]).second) {
-          throw Error(ErrorKind::Data, "sample_id " + cells[id_col] + " has line " + cells[line_col] + " twice",
-                      t.where(r), "number each sample's log lines 0, 1, 2, ...");
+        if (f.bad.count(id)) continue;  // its first bad row is the one reported
+        try {
+          const int64_t line = parse_int(cells[line_col], "line", t.where(r));
+          if (!lines[id].emplace(line, cells[text_col]).second) {
+            throw Error(ErrorKind::Data, "sample_id " + cells[id_col] + " has line " + cells[line_col] + " twice",
+                        t.where(r), "number each sample's log lines 0, 1, 2, ...");
+          }
+        } catch (const Error&) {
+          f.bad[id] = std::current_exception();
+          lines.erase(id);
         }
       }
       for (auto& [id, by_line] : lines) {
@@ -105,6 +113,7 @@ PosLogs PosLogs::read(const Manifest& manifest) {
 std::string PosLogs::text(const fs::path& file, int64_t sample_id) const {
   const File& f = files_.at(file);
   if (f.error) std::rethrow_exception(f.error);
+  if (auto bad = f.bad.find(sample_id); bad != f.bad.end()) std::rethrow_exception(bad->second);
   auto it = f.texts.find(sample_id);
   return it == f.texts.end() ? std::string() : it->second;
 }

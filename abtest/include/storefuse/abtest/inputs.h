@@ -55,6 +55,8 @@ struct Labels {
 };
 
 Predictions read_predictions(const std::filesystem::path& path);
+class Table;
+Predictions read_predictions(const Table& table);  // a file already parsed (read_table)
 
 using LabelReader = std::function<Labels(const std::filesystem::path&)>;
 // Registers a reader for files with this extension (".h5"); replaces any

@@ -62,12 +62,15 @@ class PosLogs {
  public:
   static PosLogs read(const Manifest& manifest);
   // The sample's lines joined by '\n'; "" when the file has no row for it.
+  // Throws the file's error when it could not be read, or the error of the
+  // sample's first bad row (other samples of the file are unaffected).
   std::string text(const std::filesystem::path& file, int64_t sample_id) const;
 
  private:
   struct File {
     std::map<int64_t, std::string> texts;
     std::exception_ptr error;  // set when the file could not be read
+    std::map<int64_t, std::exception_ptr> bad;  // samples with a bad row: its error
   };
   std::map<std::filesystem::path, File> files_;
 };
