@@ -41,16 +41,16 @@ echo "== model adapter"
 "$build/tests/contract/test_contract" --gtest_brief=1
 echo "== ONNX conformance"
 "$build/tests/infer/onnx_conformance" /usr/share/libonnx-testdata/data/node | tail -1
-# fuzz NAME TARGET SECONDS SEEDS...: fuzzes from a copy of the seed corpus.
+# fuzz ID NAME TARGET SECONDS SEEDS...: fuzzes from a copy of the seed corpus.
 fuzz() {
-  local name=$1 target=$2 secs=$3
-  shift 3
+  local id=$1 name=$2 target=$3 secs=$4
+  shift 4
   echo "== fuzz the $name for ${secs}s"
-  local corpus="$build/fuzz-corpus-$name" log="$build/fuzz-$name.log"
+  local corpus="$build/fuzz-corpus-$id" log="$build/fuzz-$id.log"
   mkdir -p "$corpus" "$build/fuzz-artifacts"
   cp "$@" "$corpus/"
   if ! "$target" -max_total_time="$secs" -seed="$fuzz_seed" -rss_limit_mb=2048 \
-    -max_len=65536 -timeout=10 -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$name-" "$corpus" > "$log" 2>&1; then
+    -max_len=65536 -timeout=10 -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$id-" "$corpus" > "$log" 2>&1; then
     # The report's first lines say what and where; the last ones which input.
     { grep -m1 -A24 -E "runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|terminate called|deadly signal" \
         "$log" || true; } | cut -c1-300
@@ -62,7 +62,7 @@ fuzz() {
   tail -6 "$log"
 }
 share=$((seconds * 2 / 9))
-fuzz "ONNX loader" "$build/tests/infer/fuzz_infer_loader" $((seconds - 2 * share)) tests/fuzz/corpus/*.onnx
-fuzz "config loader" "$build/tests/fuzz/fuzz_config" "$share" tests/fuzz/corpus_config/*
-fuzz "prediction reader" "$build/tests/fuzz/fuzz_predictions" "$share" tests/fuzz/corpus_predictions/*
+fuzz onnx "ONNX loader" "$build/tests/infer/fuzz_infer_loader" $((seconds - 2 * share)) tests/fuzz/corpus/*.onnx
+fuzz config "config loader" "$build/tests/fuzz/fuzz_config" "$share" tests/fuzz/corpus_config/*
+fuzz predictions "prediction reader" "$build/tests/fuzz/fuzz_predictions" "$share" tests/fuzz/corpus_predictions/*
 echo "sanitize: all runtime tests and ${seconds}s of fuzzing passed under ASan + UBSan"
