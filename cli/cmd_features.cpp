@@ -109,7 +109,12 @@ Table mfcc_table(const std::string& file, const po::variables_map& vm, bool vect
   auto params = modality_params(vm, Modality::Audio, "mfcc")["mfcc"].get<sf::MfccParams>();
   sf::MfccExtractor mfcc(params);
   auto audio = sf::read_wav(file, params.sample_rate_hz);
-  auto c = mfcc.compute(audio.samples);
+  std::vector<float> c;
+  try {
+    c = mfcc.compute(audio.samples);
+  } catch (const Error& e) {
+    throw Error(e.kind(), e.problem(), file, e.fix());  // name the file, not the extractor
+  }
   const int n = params.n_mfcc, frames = mfcc.num_frames(audio.samples.size());
   Table t;
   if (vector) {

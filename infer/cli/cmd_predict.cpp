@@ -5,6 +5,7 @@
 #include <tbb/global_control.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -111,6 +112,12 @@ int run_predict(const std::vector<std::string>& args) {
     throw Error(ErrorKind::Usage, "--batch must be >= 1, --threads and --feature-threads >= 0", "storefuse-infer predict");
   }
 
+  if (!to_stdout) {
+    const std::filesystem::path parent = std::filesystem::path(out_path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent))
+      throw Error(ErrorKind::Io, "the output directory does not exist", parent.string(),
+                  "create it first, or choose another --out");
+  }
   const auto adapter = contract::ModelAdapter::load(model_path, load_options(vm));
   std::unique_ptr<DatasetRows> reader;
   std::optional<pipeline::Manifest> manifest;
@@ -203,6 +210,11 @@ int run_predict(const std::vector<std::string>& args) {
     for (int64_t begin = 0; begin < n; begin += batch) predict_rows(reader->read(begin, std::min(n, begin + batch)));
   }
   progress.finish();
+  if (media && written == 0 && !skipped.empty()) {
+    for (const auto& sk : skipped) std::cerr << "skipped sample " << sk.sample_id << ": " << sk.reason << " (" << sk.where << ")\n";
+    throw Error(ErrorKind::Data, "every sample was skipped: no predictions written", data,
+                "the skipped samples and their reasons are listed above");
+  }
   if (to_stdout) {
     std::cout << out.str() << std::flush;
   } else {

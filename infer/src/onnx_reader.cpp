@@ -29,6 +29,7 @@ namespace {
 
 // The newest default-domain opset whose op semantics the kernels follow.
 constexpr int kMaxOpset = 17;
+constexpr int64_t kMaxIrVersion = 10;  // ONNX 1.16
 
 Error unsupported_type(int64_t code, const std::string& what, const std::string& where) {
   return Error(ErrorKind::Unsupported, what + " has element type " + onnx_type_name(code), where,
@@ -267,6 +268,10 @@ GraphDef read_onnx(const void* data, size_t size, const std::string& base_dir, c
     throw Error(ErrorKind::Model, "not a valid ONNX protobuf", source, "check that the file is an .onnx model");
   GraphDef g;
   g.ir_version = model.ir_version();
+  if (g.ir_version > kMaxIrVersion)
+    throw Error(ErrorKind::Unsupported, "IR version " + std::to_string(g.ir_version) + " is newer than this runtime (<= " +
+                                            std::to_string(kMaxIrVersion) + ")", source,
+                "export with an older ONNX (onnx.save of a model with ir_version <= " + std::to_string(kMaxIrVersion) + ")");
   g.producer = model.producer_name() + (model.producer_version().empty() ? "" : " " + model.producer_version());
   for (const auto& opset : model.opset_import()) {
     if (is_default_domain(opset.domain())) g.opset = static_cast<int>(opset.version());

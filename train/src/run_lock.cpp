@@ -27,6 +27,11 @@ std::string read_holder(int fd) {
 
 RunLock::RunLock(const fs::path& dir) : dir_(dir) {
   std::error_code ec;
+  // The topmost directory this creates (run.root too, when it is new).
+  for (fs::path p = fs::absolute(dir, ec); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    created_top_ = p;
+    if (p == p.parent_path()) break;
+  }
   created_ = fs::create_directories(dir, ec);
   if (ec) {
     throw Error(ErrorKind::Io, "cannot create the run directory: " + ec.message(), dir.string(),
@@ -36,7 +41,7 @@ RunLock::RunLock(const fs::path& dir) : dir_(dir) {
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     const std::string why = std::strerror(errno);
-    if (created_) fs::remove(dir, ec);
+    remove_created();
     throw Error(ErrorKind::Io, "cannot open the run's lock file: " + why, file.string(),
                 "check the run directory's permissions");
   }
@@ -66,9 +71,18 @@ RunLock::~RunLock() {
   std::error_code ec;
   if (created_ && !keep_) {
     fs::remove(dir_ / ".lock", ec);
-    fs::remove(dir_, ec);  // only if empty: never what another writer put there
+    remove_created();
   }
   ::close(fd_);
+}
+
+void RunLock::remove_created() const {
+  if (!created_) return;
+  std::error_code ec;
+  // Each only if empty: never what another writer put there.
+  for (fs::path p = fs::absolute(dir_, ec); !p.empty(); p = p.parent_path()) {
+    if (!fs::remove(p, ec) || p == created_top_ || p == p.parent_path()) break;
+  }
 }
 
 }  // namespace storefuse::train

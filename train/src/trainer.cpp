@@ -197,6 +197,15 @@ int run_training(const config::Node& cfg, bool resume) {
   } else if (fs::exists(dir / "config.yaml")) {
     throw Error(ErrorKind::Usage, "the run directory already exists", dir.string(),
                 "continue it with --resume, or choose another run.name");
+  } else {
+    // A directory of someone else's files is not trained into.
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().filename() == ".lock") continue;
+      throw Error(ErrorKind::Usage,
+                  "the run directory holds files that are not a storefuse run (" +
+                      entry.path().filename().string() + ")",
+                  dir.string(), "choose another run.name, or empty the directory");
+    }
   }
 
   datasets::ReadOptions read{o.nan_policy};

@@ -19,15 +19,18 @@ class RunLock {
   // holder's pid and host when another process holds the lock, Error(Io)
   // when the directory or the lock file cannot be made.
   explicit RunLock(const std::filesystem::path& dir);
-  // Unlocks. A directory this lock created is removed again unless keep()
-  // was called (a run refused before it wrote anything leaves nothing).
+  // Unlocks. The directories this lock created (the run's, and run.root
+  // when it was new) are removed again, if empty, unless keep() was called:
+  // a run refused before it wrote anything leaves nothing.
   ~RunLock();
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
   void keep() { keep_ = true; }
 
  private:
-  std::filesystem::path dir_;
+  void remove_created() const;  // the directories this lock made, up to created_top_, if empty
+
+  std::filesystem::path dir_, created_top_;
   int fd_ = -1;
   bool created_ = false;
   bool keep_ = false;
