@@ -45,7 +45,7 @@ double Table::number(const std::string& name, size_t row) const {
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
   if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE) {
-    throw Error(ErrorKind::Data, "'" + s + "' is not a number", where(row, name),
+    throw Error(ErrorKind::Data, quote_value(s) + " is not a number", where(row, name),
                 "write a decimal number");
   }
   return v;

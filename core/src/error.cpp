@@ -33,4 +33,9 @@ Error::Error(ErrorKind kind, std::string what, std::string where, std::string fi
       where_(std::move(where)),
       fix_(std::move(fix)) {}
 
+std::string quote_value(const std::string& value, size_t max_bytes) {
+  if (value.size() <= max_bytes) return "'" + value + "'";
+  return "'" + value.substr(0, max_bytes) + "...' (" + std::to_string(value.size()) + " bytes)";
+}
+
 }  // namespace storefuse

@@ -188,10 +188,12 @@ int run_training(const config::Node& cfg, bool resume) {
       throw Error(ErrorKind::Usage, "nothing to resume: no last.pt", dir.string(),
                   "start the run without --resume");
     }
-    if (read_file(dir / "config.yaml") != config_yaml) {
-      throw Error(ErrorKind::Config,
-                  "the resolved config differs from the run's config.yaml: " +
-                      config_changes(config::load(dir / "config.yaml").to_json(), cfg.to_json()),
+    // run.root may differ: a run directory moved elsewhere resumes there.
+    json saved = config::load(dir / "config.yaml").to_json(), now = cfg.to_json();
+    saved["run"].erase("root");
+    now["run"].erase("root");
+    if (saved != now) {
+      throw Error(ErrorKind::Config, "the resolved config differs from the run's config.yaml: " + config_changes(saved, now),
                   (dir / "config.yaml").string(), "resume with the same --config and --set values");
     }
   } else if (fs::exists(dir / "config.yaml")) {

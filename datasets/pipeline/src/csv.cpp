@@ -108,7 +108,7 @@ T parse_number(const std::string& cell, const std::string& column, const std::st
   if (begin != end && *begin == '+') ++begin;
   auto r = std::from_chars(begin, end, v);
   if (cell.empty() || r.ec != std::errc() || r.ptr != end) {
-    throw Error(ErrorKind::Data, "column '" + column + "': '" + cell + "' is not " + what, where,
+    throw Error(ErrorKind::Data, "column '" + column + "': " + quote_value(cell) + " is not " + what, where,
                 std::string("write ") + what + " (decimal point '.', no units)");
   }
   return v;

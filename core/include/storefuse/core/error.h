@@ -38,4 +38,9 @@ class Error : public std::runtime_error {
   std::string problem_, where_, fix_;
 };
 
+// A value from the input, quoted for a message: 'value', or its first 60
+// bytes and its length when longer ('1111...' (200250 bytes)), so that a
+// huge cell does not flood the terminal.
+std::string quote_value(const std::string& value, size_t max_bytes = 60);
+
 }  // namespace storefuse
