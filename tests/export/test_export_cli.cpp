@@ -256,10 +256,9 @@ TEST_F(ExportCli, CarriesTheTrainingSetsFeatureSummary) {
   EXPECT_EQ(storefuse::read_json(out / "model.json")["train_data"]["feature_summary"], true);
 
   // Training data gone: exported all the same, with a warning and without the entry.
-  fs::create_directories(root_ / "gone");
-  fs::copy_file(root_ / "train.h5", root_ / "gone" / "train.h5");
-  const auto g = run("gone", {"data.train=" + (root_ / "gone" / "train.h5").string()});
-  fs::remove(root_ / "gone" / "train.h5");
+  fs::copy_file(root_ / "train.h5", root_ / "gone_train.h5");
+  const auto g = run("gone", {"data.train=" + (root_ / "gone_train.h5").string()});
+  fs::remove(root_ / "gone_train.h5");
   r = export_cli("--run " + g.string() + " --out " + (out / "gone.onnx").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("no feature summary"), std::string::npos) << r.output;
