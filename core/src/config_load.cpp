@@ -45,6 +45,34 @@ struct Budget {
   size_t limit = values_left;
 };
 
+// Text a config may hold: valid UTF-8 without control characters other
+// than tab and newline (they would not print and read back as the same
+// config, and JSON cannot hold invalid UTF-8).
+bool printable_text(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    const size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+    if (n == 0 || (n == 3 && c > 0xef) || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+void check_text(const std::string& s, const Origin& o) {
+  if (!printable_text(s)) {
+    throw Error(ErrorKind::Config, "a key or value holds control characters or invalid UTF-8", o.str(),
+                "write plain UTF-8 text (escape sequences in double quotes are read as the bytes they name)");
+  }
+}
+
 Node convert(const YAML::Node& y, const std::string& file, Budget& budget, int depth) {
   Origin o = origin_of(y, file);
   if (budget.values_left-- == 0) {
@@ -63,6 +91,7 @@ Node convert(const YAML::Node& y, const std::string& file, Budget& budget, int d
       Node n = Node::map(o);
       for (const auto& kv : y) {
         std::string key = kv.first.Scalar();
+        check_text(key, origin_of(kv.first, file));
         if (n.has(key)) {
           throw Error(ErrorKind::Config, "duplicate key '" + key + "'",
                       origin_of(kv.first, file).str(), "keep one of the two");
@@ -79,6 +108,7 @@ Node convert(const YAML::Node& y, const std::string& file, Budget& budget, int d
       return n;
     }
     case YAML::NodeType::Scalar:
+      check_text(y.Scalar(), o);
       return Node::scalar(y.Scalar(), y.Tag() == "!", o);
     default:
       return Node::null(o);

@@ -109,6 +109,7 @@ def configs(out):
     # Over 1 MiB (the limit): a valid config padded with comments.
     write(os.path.join(d, "huge.yaml"), "optim: {lr: 0.001}\n" + ("# padding " + "x" * 69 + "\n") * 14000)
     write(os.path.join(d, "include_zero.yaml"), "include: /dev/zero\n")
+    write(os.path.join(d, "control_bytes.yaml"), 'run:\n  name: "tiny\\0\\x1b[2J"\n')
     write(os.path.join(d, "unknown_key.yaml"), "optim:\n  type: adam\n  lrr: 0.001\n")
     write(os.path.join(d, "lightning.yaml"), "# a PyTorch Lightning habit: a trainer: section\ntrainer:\n  max_epochs: 3\n")
     write(os.path.join(d, "wrong_type.yaml"), "train:\n  epochs: many\n")
