@@ -16,19 +16,33 @@ json parse_json(const std::string& text, const std::string& where, const JsonLim
                     std::to_string(limits.max_bytes),
                 where, "JSON here holds settings and records, not data: check what wrote it");
   }
-  const auto deep = [&](int depth, json::parse_event_t event, json&) {
-    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
-        depth >= limits.max_depth) {
-      throw Error(ErrorKind::Data, "the JSON nests deeper than " + std::to_string(limits.max_depth) + " levels",
-                  where, "check what wrote it; storefuse's JSON is a few levels deep");
+  // Nesting is counted before parsing: an exception from nlohmann's parse
+  // callback would terminate the process (it is called from noexcept code).
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limits.max_depth) {
+        throw Error(ErrorKind::Data, "the JSON nests deeper than " + std::to_string(limits.max_depth) + " levels",
+                    where + " (byte " + std::to_string(i) + ")", "check what wrote it; storefuse's JSON is a few levels deep");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
     }
-    return true;
-  };
+  }
   try {
-    return json::parse(text, deep);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     throw Error(ErrorKind::Data, std::string("invalid JSON: ") + e.what(),
                 where + " (byte " + std::to_string(e.byte) + ")", "fix or regenerate it");
+  } catch (const json::exception& e) {  // a number out of range (1e400)
+    throw Error(ErrorKind::Data, std::string("invalid JSON: ") + e.what(), where, "fix or regenerate it");
   }
 }
 
