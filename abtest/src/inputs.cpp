@@ -193,10 +193,7 @@ int64_t class_index(const std::string& value, const std::vector<std::string>& cl
 // What `p` lacks of `classes`, as "'x', 'y'"; empty when nothing.
 std::string lacking(const Predictions& p, const std::vector<std::string>& classes) {
   std::string out;
-  for (const auto& c : classes) {
-    if (std::find(p.class_names.begin(), p.class_names.end(), c) == p.class_names.end())
-      out += (out.empty() ? "'" : ", '") + c + "'";
-  }
+  for (const auto& c : missing_from(classes, index_of(p.class_names))) out += (out.empty() ? "'" : ", '") + c + "'";
   return out;
 }
 

@@ -210,8 +210,8 @@ int run_predict(const std::vector<std::string>& args) {
     for (int64_t begin = 0; begin < n; begin += batch) predict_rows(reader->read(begin, std::min(n, begin + batch)));
   }
   progress.finish();
+  for (const auto& sk : skipped) std::cerr << "skipped sample " << sk.sample_id << ": " << sk.reason << " (" << sk.where << ")\n";
   if (media && written == 0 && !skipped.empty()) {
-    for (const auto& sk : skipped) std::cerr << "skipped sample " << sk.sample_id << ": " << sk.reason << " (" << sk.where << ")\n";
     throw Error(ErrorKind::Data, "every sample was skipped: no predictions written", data,
                 "the skipped samples and their reasons are listed above");
   }
@@ -220,7 +220,6 @@ int run_predict(const std::vector<std::string>& args) {
   } else {
     write_file_atomic(out_path, out.str());
   }
-  for (const auto& sk : skipped) std::cerr << "skipped sample " << sk.sample_id << ": " << sk.reason << " (" << sk.where << ")\n";
   info << "wrote " << written << " predictions to " << (to_stdout ? "standard output" : out_path) << "\n";
   if (media && written > 0) {
     info << std::fixed << std::setprecision(2) << "features from raw files: " << 1000 * feature_s / written

@@ -2,7 +2,7 @@
 # The seed network trained 4 epochs on the quickstart data exports with the
 # default verification (random inputs, where its logits grow large), and
 # ONNX Runtime agrees with the exported file on the test split; its weights
-# digest is the reference XXH64 and refuses a damaged copy.
+# digest is the reference XXH64.
 #   trained_export.sh STOREFUSE STOREFUSE_INFER SOURCE_DIR
 set -eu
 storefuse=$1
@@ -33,22 +33,6 @@ elif [ "${CI:-}" = true ]; then
 else
   echo "note: xxhsum missing, the digest is not checked against the reference"
 fi
-# 64 bytes flipped inside an initializer: check and predict refuse the file;
-# --no-verify-weights loads it.
-/usr/bin/python3 - "$work/model.onnx" "$work/damaged.onnx" <<'PY'
-import sys, onnx
-data = bytearray(open(sys.argv[1], "rb").read())
-payload = max(onnx.load(sys.argv[1]).graph.initializer, key=lambda t: len(t.raw_data)).raw_data
-at = data.find(payload[:256]) + len(payload) // 2
-data[at:at + 64] = bytes(b ^ 0x5A for b in data[at:at + 64])
-open(sys.argv[2], "wb").write(data)
-PY
-for cmd in "check --model $work/damaged.onnx" \
-           "predict --model $work/damaged.onnx --data $work/data/test.h5 --out $work/damaged.csv"; do
-  if "$infer" $cmd > "$work/damaged.log" 2>&1; then echo "storefuse-infer $cmd accepted a damaged model"; exit 1; fi
-  grep -q "do not match the digest" "$work/damaged.log" || { cat "$work/damaged.log"; exit 1; }
-done
-[ ! -e "$work/damaged.csv" ] || { echo "predict wrote $work/damaged.csv from a damaged model"; exit 1; }
-"$infer" check --model "$work/damaged.onnx" --no-verify-weights | grep -q "not checked" ||
-  { echo "--no-verify-weights did not load the damaged model"; exit 1; }
-echo "trained export: ONNX Runtime agrees, the weights digest matches xxhsum and catches 64 flipped bytes"
+# A damaged copy is refused: the bad-input catalogue's model_weights_damaged,
+# predict_weights_damaged and check_weights_unverified rows.
+echo "trained export: ONNX Runtime agrees, the weights digest matches xxhsum"

@@ -32,7 +32,7 @@ RunLock::RunLock(const fs::path& dir) : dir_(dir) {
     created_top_ = p;
     if (p == p.parent_path()) break;
   }
-  created_ = fs::create_directories(dir, ec);
+  fs::create_directories(dir, ec);
   if (ec) {
     throw Error(ErrorKind::Io, "cannot create the run directory: " + ec.message(), dir.string(),
                 "check run.root and its permissions");
@@ -69,7 +69,7 @@ RunLock::RunLock(const fs::path& dir) : dir_(dir) {
 RunLock::~RunLock() {
   if (fd_ < 0) return;
   std::error_code ec;
-  if (created_ && !keep_) {
+  if (!created_top_.empty() && !keep_) {
     fs::remove(dir_ / ".lock", ec);
     remove_created();
   }
@@ -77,7 +77,7 @@ RunLock::~RunLock() {
 }
 
 void RunLock::remove_created() const {
-  if (!created_) return;
+  if (created_top_.empty()) return;
   std::error_code ec;
   // Each only if empty: never what another writer put there.
   for (fs::path p = fs::absolute(dir_, ec); !p.empty(); p = p.parent_path()) {

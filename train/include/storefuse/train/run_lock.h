@@ -30,9 +30,8 @@ class RunLock {
  private:
   void remove_created() const;  // the directories this lock made, up to created_top_, if empty
 
-  std::filesystem::path dir_, created_top_;
+  std::filesystem::path dir_, created_top_;  // created_top_: empty when the run directory existed
   int fd_ = -1;
-  bool created_ = false;
   bool keep_ = false;
 };
 
