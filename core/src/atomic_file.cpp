@@ -77,15 +77,26 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
   file.commit();
 }
 
-std::string read_file(const fs::path& path) {
+std::string read_file(const fs::path& path, size_t max_bytes) {
+  auto too_big = [&] {
+    throw Error(ErrorKind::Data, "the file is larger than the limit of " + std::to_string(max_bytes) + " bytes",
+                path.string(), "check that this is the file meant (not a device, a pipe or another kind of file)");
+  };
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) > max_bytes && !ec) too_big();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw Error(ErrorKind::Io, "cannot read file", path.string(),
                 "check the path and its permissions");
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (text.size() > max_bytes) too_big();
+  }
+  if (in.bad()) throw Error(ErrorKind::Io, "cannot read file", path.string(), "check the file and the disk");
+  return text;
 }
 
 }  // namespace storefuse

@@ -73,19 +73,30 @@ void check_text(const std::string& s, const Origin& o) {
   }
 }
 
-Node convert(const YAML::Node& y, const std::string& file, Budget& budget, int depth) {
-  Origin o = origin_of(y, file);
+// Walks the YAML graph as convert() will expand it, allocating nothing, so
+// that an alias bomb is refused before a single value of it is copied.
+void check_expansion(const YAML::Node& y, const std::string& file, Budget& budget, int depth) {
   if (budget.values_left-- == 0) {
     throw Error(ErrorKind::Config,
                 "the YAML expands to more than " + std::to_string(budget.limit) +
                     " values (aliases repeated inside aliases?)",
-                o.str(), std::string("write the values out, or raise the limit with the environment variable ") +
-                             kMaxNodesVariable);
+                origin_of(y, file).str(),
+                std::string("write the values out, or raise the limit with the environment variable ") +
+                    kMaxNodesVariable);
   }
   if (depth > kMaxConfigDepth) {
     throw Error(ErrorKind::Config, "the YAML nests deeper than " + std::to_string(kMaxConfigDepth) + " levels",
-                o.str(), "flatten the config; storefuse's keys nest a few levels at most");
+                origin_of(y, file).str(), "flatten the config; storefuse's keys nest a few levels at most");
   }
+  if (y.IsMap()) {
+    for (const auto& kv : y) check_expansion(kv.second, file, budget, depth + 1);
+  } else if (y.IsSequence()) {
+    for (const auto& e : y) check_expansion(e, file, budget, depth + 1);
+  }
+}
+
+Node convert(const YAML::Node& y, const std::string& file) {
+  Origin o = origin_of(y, file);
   switch (y.Type()) {
     case YAML::NodeType::Map: {
       Node n = Node::map(o);
@@ -96,7 +107,7 @@ Node convert(const YAML::Node& y, const std::string& file, Budget& budget, int d
           throw Error(ErrorKind::Config, "duplicate key '" + key + "'",
                       origin_of(kv.first, file).str(), "keep one of the two");
         }
-        Node value = convert(kv.second, file, budget, depth + 1);
+        Node value = convert(kv.second, file);
         value.set_key_origin(origin_of(kv.first, file));
         n.set(key, std::move(value));
       }
@@ -104,7 +115,7 @@ Node convert(const YAML::Node& y, const std::string& file, Budget& budget, int d
     }
     case YAML::NodeType::Sequence: {
       Node n = Node::sequence(o);
-      for (const auto& e : y) n.push_back(convert(e, file, budget, depth + 1));
+      for (const auto& e : y) n.push_back(convert(e, file));
       return n;
     }
     case YAML::NodeType::Scalar:
@@ -125,7 +136,8 @@ Node parse_yaml(const std::string& text, const std::string& name) {
     YAML::Node y = YAML::Load(text);
     if (!y.IsDefined() || y.IsNull()) return Node::map(Origin{name, 1, 1});
     Budget budget;
-    Node n = convert(y, name, budget, 0);
+    check_expansion(y, name, budget, 0);
+    Node n = convert(y, name);
     if (!n.is_map() && name.rfind("--set", 0) != 0) {
       throw Error(ErrorKind::Config, "a config file must be a YAML map of keys", name,
                   "start the file with 'key: value' lines");

@@ -46,6 +46,8 @@ json parse_json(const std::string& text, const std::string& where, const JsonLim
   }
 }
 
-json read_json(const std::filesystem::path& path) { return parse_json(read_file(path), path.string()); }
+json read_json(const std::filesystem::path& path) {
+  return parse_json(read_file(path, JsonLimits{}.max_bytes), path.string());
+}
 
 }  // namespace storefuse

@@ -214,7 +214,10 @@ std::string encode_wav(const Audio& audio) {
   return s;
 }
 
-Audio read_wav(const std::filesystem::path& path) { return decode_wav(read_file(path), path.string()); }
+// 512 MiB: over 4 hours of 16 kHz 16-bit stereo, far past any visit.
+constexpr size_t kMaxWavBytes = size_t(512) << 20;
+
+Audio read_wav(const std::filesystem::path& path) { return decode_wav(read_file(path, kMaxWavBytes), path.string()); }
 
 Audio read_wav(const std::filesystem::path& path, int sample_rate_hz) {
   Audio audio = read_wav(path);

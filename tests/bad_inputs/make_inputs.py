@@ -163,6 +163,19 @@ def datasets(out):
         replace(f, "mask", m[:-1])
     copy_h5(good, os.path.join(d, "rows_mismatch.h5"), short_mask)
 
+    def declare_billion_rows(f):
+        # Every dataset resized to 10^9 rows, only the real rows written: a
+        # 1 MB file that declares 500 GB, all but one chunk never stored.
+        names = []
+        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+        for name in names:
+            a = f[name][:]
+            del f[name]
+            ds = f.create_dataset(name, shape=(10**9,) + a.shape[1:], maxshape=(None,) + a.shape[1:],
+                                  chunks=(len(a),) + a.shape[1:], dtype=a.dtype)
+            ds[:len(a)] = a
+    copy_h5(good, os.path.join(d, "billion_rows.h5"), declare_billion_rows)
+
     def dup_ids(f):
         ids = f["ids/sample_id"][:]
         ids[5] = ids[2]

@@ -41,6 +41,41 @@ bool link_exists(hid_t file, const std::string& path) {
   return H5Lexists(file, path.c_str(), H5P_DEFAULT) > 0;
 }
 
+// A dataset must store the rows it declares. storefuse's writer writes every
+// chunk; a chunk never written (or contiguous storage never allocated) is a
+// file that declares more rows than it holds: HDF5 would hand out fill values
+// for them, and reading, validating or training would take time and memory in
+// proportion to the declared size rather than the file's.
+void check_stored(hid_t ds, hid_t type, const std::vector<hsize_t>& dims, const std::string& path,
+                  const std::string& where) {
+  if (dims.empty() || dims[0] == 0) return;
+  h5::Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
+  const std::string declared = "dataset '" + path + "' declares " + std::to_string(dims[0]) + " rows";
+  const char* fix = "the file was not completely written, or was edited to claim more rows than it has; "
+                    "regenerate it with 'storefuse datagen' or 'storefuse ingest'";
+  if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) {
+    std::vector<hsize_t> chunk(dims.size());
+    H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+    hsize_t expected = 1;
+    for (size_t i = 0; i < dims.size(); ++i) expected *= chunk[i] ? (dims[i] + chunk[i] - 1) / chunk[i] : 1;
+    hsize_t stored = 0;
+    h5::Handle space(H5Dget_space(ds), H5Sclose);  // (HDF5 1.10 refuses H5S_ALL here)
+    if (H5Dget_num_chunks(ds, space.get(), &stored) < 0 || stored < expected) {
+      bad_file(declared + " but stores only " + std::to_string(stored) + " of the " + std::to_string(expected) +
+                   " chunks that hold them",
+               where, fix);
+    }
+    return;
+  }
+  hsize_t bytes = H5Tget_size(type);
+  for (hsize_t d : dims) bytes *= d;
+  const hsize_t stored = H5Dget_storage_size(ds);
+  if (H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS && stored < bytes) {
+    bad_file(declared + " (" + std::to_string(bytes) + " bytes) but stores " + std::to_string(stored) + " bytes",
+             where, fix);
+  }
+}
+
 }  // namespace
 
 struct DatasetReader::Impl {
@@ -155,6 +190,7 @@ void DatasetReader::Impl::open_columns() {
                where);
     }
     int64_t n = static_cast<int64_t>(dims[0]);
+    check_stored(ds.get(), type.get(), dims, col.path, where);
     if (datasets.empty()) {
       num_rows = n;
     } else if (n != num_rows) {

@@ -6,6 +6,7 @@
 
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/json.h"
 #include "storefuse/core/progress.h"
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/datasets/dataset_writer.h"
@@ -20,12 +21,7 @@ datasets::FeatureSpec load_spec(const fs::path& file) {
   const std::string ext = file.extension().string();
   if (ext == ".h5" || ext == ".hdf5") return datasets::DatasetReader::open(file)->spec();
   if (ext == ".json") {
-    json j;
-    try {
-      j = json::parse(read_file(file));
-    } catch (const json::exception& e) {
-      throw Error(ErrorKind::Data, std::string("not JSON: ") + e.what(), file.string(), "");
-    }
+    json j = read_json(file);
     if (j.contains("feature_spec")) j = j["feature_spec"];  // `storefuse dataset info --json` output
     return datasets::FeatureSpec::from_json(j);
   }

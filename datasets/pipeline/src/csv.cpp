@@ -27,11 +27,15 @@ int CsvTable::require(const std::string& name) const {
 
 std::string CsvTable::where(size_t r) const { return file.string() + ":" + std::to_string(lines[r]); }
 
+// 256 MiB: a store's POS log or sensor series for a day is a few MB.
+constexpr size_t kMaxCsvBytes = size_t(256) << 20;
+
 CsvTable read_csv(const std::filesystem::path& file) {
   std::string text;
   try {
-    text = read_file(file);
-  } catch (const Error&) {
+    text = read_file(file, kMaxCsvBytes);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Io) throw;
     throw Error(ErrorKind::Io, "cannot read the file", file.string(), "check that it exists and is readable");
   }
   CsvTable t;

@@ -3,7 +3,9 @@
 // either the old file or the new one, never a half-written one.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace storefuse {
@@ -29,6 +31,10 @@ class AtomicFile {
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view data);
 
-std::string read_file(const std::filesystem::path& path);
+// The whole file, read no further than max_bytes: a larger file, or a device
+// or pipe that never ends (/dev/zero), is a Data error naming the limit
+// before more than max_bytes + 1 bytes are held.
+constexpr size_t kMaxReadBytes = size_t(1) << 30;
+std::string read_file(const std::filesystem::path& path, size_t max_bytes = kMaxReadBytes);
 
 }  // namespace storefuse
