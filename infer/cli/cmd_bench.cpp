@@ -14,6 +14,7 @@
 #include "command.h"
 #include "environment.h"
 #include "storefuse/core/error.h"
+#include "storefuse/infer/process.h"
 #include "storefuse/infer/session.h"
 
 namespace storefuse::infer::cli {
@@ -112,6 +113,9 @@ int run_bench(const std::vector<std::string>& args) {
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
   const double rss_loaded_mb = proc_status_mb("VmRSS");
+  const KernelInfo kernels = kernel_info();
+  std::printf("kernels: %s (cpu: %s)%s\n", kernels.isa.c_str(), kernels.cpu_features.c_str(),
+              vm["reference"].as<bool>() ? ", not used: --reference" : "");
   std::printf("%6s %8s %10s %10s %10s %12s\n", "batch", "threads", "min_ms", "median_ms", "p99_ms", "samples/s");
   for (int batch : batches) {
     const auto inputs = random_inputs(*model, batch);

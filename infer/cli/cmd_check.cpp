@@ -4,6 +4,7 @@
 #include "command.h"
 #include "environment.h"
 #include "storefuse/infer/model.h"
+#include "storefuse/infer/process.h"
 
 namespace storefuse::infer::cli {
 
@@ -43,6 +44,8 @@ int run_check(const std::vector<std::string>& args) {
             << (digest.digest.empty() ? "none (not written by storefuse export): damage cannot be detected"
                                       : digest.digest + (digest.checked ? " (verified)" : " (not checked: --no-verify-weights)"))
             << "\n";
+  const KernelInfo kernels = kernel_info();
+  std::cout << "  kernels     " << kernels.isa << " (cpu: " << kernels.cpu_features << ")\n";
   std::cout << "inputs:\n";
   for (const ValueInfo& v : model->inputs()) std::cout << "  " << describe(v) << "\n";
   std::cout << "outputs:\n";

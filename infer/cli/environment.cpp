@@ -23,9 +23,9 @@ void apply_process_environment() {
     limit_kernel_isa(KernelIsa::Portable);
   } else if (isa == "avx2") {
     limit_kernel_isa(KernelIsa::Avx2);
-  } else if (!isa.empty() && isa != "avx512") {
+  } else if (!isa.empty() && isa != "avx512" && isa != "neon") {
     throw Error(ErrorKind::Usage, "STOREFUSE_INFER_ISA=" + isa + " is not a kernel set", "the environment",
-                "use portable, avx2 or avx512, or unset it");
+                "use portable, avx2, avx512 or neon, or unset it");
   }
 }
 

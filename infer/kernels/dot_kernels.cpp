@@ -8,6 +8,8 @@ namespace {
 
 #if defined(STOREFUSE_INFER_X86_KERNELS)
 constexpr KernelFamily<DotKernels> kFamily{dot_kernels_portable, dot_kernels_avx2, dot_kernels_avx512};
+#elif defined(STOREFUSE_INFER_NEON_KERNELS)
+constexpr KernelFamily<DotKernels> kFamily{dot_kernels_portable, nullptr, nullptr, dot_kernels_neon};
 #else
 constexpr KernelFamily<DotKernels> kFamily{dot_kernels_portable};
 #endif

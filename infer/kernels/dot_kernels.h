@@ -3,7 +3,7 @@
 // up to kDotRows rows of A, reading W once. W is float32, float16 or int8;
 // the sums are float32 (int8 and float16 weights are widened on the fly, so
 // they stay small in memory). One set of kernels per instruction set, picked
-// at run time: AVX-512, AVX2 + FMA + F16C, or portable C++.
+// at run time: AVX-512, AVX2 + FMA + F16C, NEON (arm64), or portable C++.
 #pragma once
 
 #include <cstdint>
@@ -26,15 +26,17 @@ struct DotKernels {
   DotKernel<int8_t> i8 = nullptr;
 };
 
-// The fastest set this CPU supports. STOREFUSE_INFER_ISA=portable|avx2|avx512
-// in the environment caps the choice (for testing and comparisons).
+// The fastest set this CPU supports, capped by limit_kernel_isa()
+// (storefuse-infer maps STOREFUSE_INFER_ISA onto it, for tests and comparisons).
 const DotKernels& dot_kernels();
 // Every set this CPU can run, portable first (for tests).
 std::vector<DotKernels> available_dot_kernels();
 
-// Per instruction set; the x86 ones exist only in x86-64 builds.
+// Per instruction set; the x86 ones exist only in x86-64 builds, the NEON
+// one only in arm64 builds.
 DotKernels dot_kernels_portable();
 DotKernels dot_kernels_avx2();
 DotKernels dot_kernels_avx512();
+DotKernels dot_kernels_neon();
 
 }  // namespace storefuse::infer

@@ -18,6 +18,8 @@ namespace {
 
 #if defined(STOREFUSE_INFER_X86_KERNELS)
 constexpr KernelFamily<PanelKernels> kFamily{panel_kernels_portable, panel_kernels_avx2, panel_kernels_avx512};
+#elif defined(STOREFUSE_INFER_NEON_KERNELS)
+constexpr KernelFamily<PanelKernels> kFamily{panel_kernels_portable, nullptr, nullptr, panel_kernels_neon};
 #else
 constexpr KernelFamily<PanelKernels> kFamily{panel_kernels_portable};
 #endif

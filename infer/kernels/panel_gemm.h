@@ -12,9 +12,9 @@
 // Micro-kernels (panel_gemm.inc, compiled per instruction set like the
 // dot-product kernels): a tile of up to kRows rows x one panel's columns is
 // held in registers (AVX-512: 12 x 32, 24 accumulators; AVX2: 6 x 16 twice
-// per panel; portable 4-wide vectors: 6 x 8 four times), A broadcast from
-// its rows, K blocked so that the panel's block stays in L1 while every row
-// tile uses it. Threads split the panels, so each reads only its share of
+// per panel; NEON: 8 x 8 four times; portable 4-wide vectors: 6 x 8 four
+// times), A broadcast from its rows, K blocked so that the panel's block
+// stays in L1 while every row tile uses it. Threads split the panels, so each reads only its share of
 // the weights.
 #pragma once
 
@@ -69,6 +69,7 @@ std::vector<PanelKernels> available_panel_kernels();
 PanelKernels panel_kernels_portable();
 PanelKernels panel_kernels_avx2();
 PanelKernels panel_kernels_avx512();
+PanelKernels panel_kernels_neon();
 
 // C [m, n] (row stride ldc) = A [m, k] (row stride lda) x B [k, n] (row
 // stride ldb), for a B computed at run time and a product too small for

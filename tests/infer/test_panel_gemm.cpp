@@ -8,11 +8,14 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "dot_kernels.h"
 #include "panel_gemm.h"
+#include "storefuse/infer/process.h"
 
 using namespace storefuse::infer;
 
@@ -93,7 +96,8 @@ TEST(PanelGemm, EveryKernelSetMatchesDoublePrecision) {
   int variant = 0;
   for (const PanelKernels& set : sets) {
     ASSERT_GE(set.rows, 1);
-    for (int64_t m : {1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 25, 64})
+    const int first = variant;
+    for (int64_t m : {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 25, 64})
       for (int64_t n : {1, 5, 16, 31, 32, 33, 70})
         for (int64_t k : {0, 1, 7, 16, 33, 257, 600}) {
           // The epilogue's parts and the layouts cycle through the cases.
@@ -107,7 +111,23 @@ TEST(PanelGemm, EveryKernelSetMatchesDoublePrecision) {
           check(set, c, rng);
           if (HasFatalFailure()) return;
         }
+    // Says which sets ran (under qemu-aarch64: that NEON did).
+    std::printf("[ kernels  ] panel GEMM %s: %d shapes compared\n", set.isa, variant - first);
   }
+}
+
+// The set a process runs is the best one the CPU has (what kernel_info()
+// reports, and the last of the available ones); on arm64 that is NEON.
+TEST(PanelGemm, TheCpusBestKernelSetIsChosen) {
+  const KernelInfo info = kernel_info();
+  EXPECT_EQ(info.isa, panel_kernels().isa);
+  EXPECT_EQ(info.isa, dot_kernels().isa);
+  EXPECT_EQ(info.isa, available_panel_kernels().back().isa);
+  EXPECT_EQ(info.isa, available_dot_kernels().back().isa);
+#if defined(__aarch64__)
+  EXPECT_EQ(info.isa, "neon") << info.cpu_features;
+#endif
+  std::printf("[ kernels  ] chosen: %s (cpu: %s)\n", info.isa.c_str(), info.cpu_features.c_str());
 }
 
 // Products large enough to split across threads, both ways: by panels
