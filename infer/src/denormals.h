@@ -1,7 +1,7 @@
 // Flush-to-zero and denormals-are-zero for the threads of a session's runs
-// (SessionOptions::flush_denormals): x86 MXCSR bits, set on entry and
-// restored on exit, so that threads shared with other code keep their own
-// settings. No-ops on other CPUs.
+// (SessionOptions::flush_denormals): x86 MXCSR bits (arm64: FPCR.FZ), set on
+// entry and restored on exit, so that threads shared with other code keep
+// their own settings. No-ops on other CPUs.
 #pragma once
 
 #include <tbb/task_arena.h>

@@ -67,7 +67,9 @@ void check(const PanelKernels& set, Case c, std::mt19937& rng) {
   std::vector<float> unpacked = before;
   arena.execute([&] { panels.multiply(a.data(), lda, c.m, unpacked.data(), ldc, c.e, &in_place); });
   for (size_t i = 0; i < out.size(); ++i) {
-    if (!(std::isnan(out[i]) && std::isnan(unpacked[i]))) ASSERT_EQ(out[i], unpacked[i]) << "packed A, element " << i;
+    if (!(std::isnan(out[i]) && std::isnan(unpacked[i]))) {
+      ASSERT_EQ(out[i], unpacked[i]) << "packed A, element " << i;
+    }
   }
   for (int64_t i = 0; i < c.m; ++i) {
     for (int64_t j = 0; j < c.n; ++j) {

@@ -21,11 +21,11 @@ struct SessionOptions {
   // the row (one pass over the inputs); false lets them through.
   bool reject_non_finite = true;
   // Subnormal floats (below 2^-126) read and produced as zero on every
-  // thread of a run (x86 MXCSR flush-to-zero and denormals-are-zero, set
-  // for the run and restored after): an operation on a subnormal takes a
-  // microcode assist. Subnormal float32 weights are packed as zero whatever
-  // this says (docs/runtime.md). false keeps IEEE subnormals in the run. No
-  // effect on other CPUs.
+  // thread of a run (x86 MXCSR flush-to-zero and denormals-are-zero, arm64
+  // FPCR.FZ; set for the run and restored after): an operation on a
+  // subnormal takes a microcode assist. Subnormal float32 weights are packed
+  // as zero whatever this says (docs/runtime.md). false keeps IEEE
+  // subnormals in the run. No effect on other CPUs.
   bool flush_denormals = true;
 };
 
