@@ -21,9 +21,14 @@ build: setup $(BUILD)/CMakeCache.txt
 # The sanitizer pass (torch-free runtime under clang ASan + UBSan, and a short
 # libFuzzer run of the ONNX loader) comes first, so ctest's summary is the
 # last thing printed. SANITIZE=0 skips it.
+# Then the edge build cross-compiled for arm64 and its tests under
+# qemu-aarch64, compared with this build's predictions (scripts/arm64.sh,
+# build-arm64/). ARM64=0 skips it.
 SANITIZE ?= 1
+ARM64 ?= 1
 test: build
 	@if [ "$(SANITIZE)" = 1 ]; then JOBS=$(JOBS) bash scripts/sanitize.sh; fi
+	@if [ "$(ARM64)" = 1 ]; then JOBS=$(JOBS) HOST_BUILD=$(BUILD) bash scripts/arm64.sh; fi
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 demo: build

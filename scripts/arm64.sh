@@ -3,11 +3,14 @@
 # installs what it needs (scripts/setup-arm64.sh), configures and builds the
 # edge-arm64 preset (build-arm64/, cmake/toolchains/aarch64-linux-gnu.cmake)
 # and runs the tests labelled arm64, then prints how long each step took.
-#   JOBS   parallel compile and test jobs (default 2: a shared 2-core machine)
+#   JOBS        parallel compile and test jobs (default 2: a shared 2-core machine)
+#   HOST_BUILD  the host build whose predictions the arm64 build's are compared
+#               with (default build; make test builds it first)
 # Exits with ctest's status; a failed step before it stops the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
+host_build=$(realpath -m "${HOST_BUILD:-build}")
 
 timings=()
 now() { date +%s.%N; }
@@ -18,7 +21,7 @@ bash scripts/setup-arm64.sh
 timings+=("setup      $(took "$t") s")
 
 t=$(now)
-cmake --preset edge-arm64 >/dev/null
+cmake --preset edge-arm64 -DSTOREFUSE_HOST_BUILD_DIR="$host_build" >/dev/null
 timings+=("configure  $(took "$t") s")
 
 t=$(now)
