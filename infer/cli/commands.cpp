@@ -11,6 +11,7 @@ const std::vector<Command>& commands() {
       {"check", "load and validate a model; list its inputs, outputs and ops", run_check},
       {"bench", "measure latency and throughput over batch sizes and thread counts", run_bench},
       {"predict", "predict every sample of a dataset file; write CSV or JSONL", run_predict},
+      {"serve", "serve models over HTTP (Open Inference Protocol v2), with dynamic batching", run_serve},
   };
   return list;
 }

@@ -1,0 +1,278 @@
+#include "server.h"
+
+#include <boost/asio/post.hpp>
+#include <charconv>
+
+#include "storefuse/core/error.h"
+#include "storefuse/version.h"
+
+namespace storefuse::infer::serve {
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view target) {
+  const size_t query = target.find('?');
+  if (query != std::string_view::npos) target = target.substr(0, query);
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < target.size()) {
+    while (i < target.size() && target[i] == '/') ++i;
+    size_t j = i;
+    while (j < target.size() && target[j] != '/') ++j;
+    if (j > i) parts.emplace_back(target.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
+std::string shape_json(const Shape& shape) {
+  std::string out = "[";
+  for (size_t d = 0; d < shape.size(); ++d) out += (d ? "," : "") + std::to_string(shape[d]);
+  return out + "]";
+}
+
+std::string tensors_json(const std::vector<ValueInfo>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    const ValueInfo& v = values[i];
+    out += std::string(i ? "," : "") + "{\"name\":" + json_quote(v.name) + ",\"datatype\":\"" + v2_datatype(v.dtype) +
+           "\",\"shape\":" + shape_json(v.shape) + "}";
+  }
+  return out + "]";
+}
+
+http::status status_of(const Error& e) {
+  switch (e.kind()) {
+    case ErrorKind::Data:
+    case ErrorKind::Unsupported:
+    case ErrorKind::Usage: return http::status::bad_request;
+    case ErrorKind::Io: return http::status::not_found;
+    default: return http::status::internal_server_error;
+  }
+}
+
+std::string message(const Error& e) {
+  std::string m = e.problem();
+  if (!e.where().empty()) m += " (" + e.where() + ")";
+  if (!e.fix().empty()) m += "; " + e.fix();
+  return m;
+}
+
+int64_t parse_int(const std::string& text, int64_t fallback) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && p == text.data() + text.size() ? v : fallback;
+}
+
+}  // namespace
+
+Server::Server(Repository& repository, Metrics& metrics, ServerOptions options)
+    : repository_(repository), metrics_(metrics), options_(std::move(options)) {}
+
+void Server::log_access(const HttpRequest& request, const HttpResponse& response, const std::string& id, double ms) {
+  if (!options_.access_log) return;
+  std::lock_guard<std::mutex> lock(log_mutex_);
+  std::fprintf(options_.access_log, "%s %s %.*s %u %zu %.3f\n", id.c_str(), std::string(request.method_string()).c_str(),
+               static_cast<int>(request.target().size()), request.target().data(), response.result_int(),
+               response.body().size(), ms);
+  std::fflush(options_.access_log);
+}
+
+void Server::handle(HttpRequest&& request, Reply reply) {
+  const auto start = Clock::now();
+  std::string id(request["X-Request-Id"]);
+  if (id.empty() || id.size() > 128) id = "r" + std::to_string(next_id_.fetch_add(1));
+  // Every answer carries the request id and goes to the access log.
+  auto shared_request = std::make_shared<HttpRequest>(std::move(request));
+  Reply answer = [this, reply = std::move(reply), shared_request, id, start](HttpResponse&& res) {
+    res.set("X-Request-Id", id);
+    log_access(*shared_request, res, id, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    reply(std::move(res));
+  };
+  HttpRequest& req = *shared_request;
+  auto respond = [&](http::status status, std::string body, const char* type = "application/json") {
+    answer(make_response(req, status, std::move(body), type));
+  };
+  auto fail = [&](http::status status, const std::string& what) { respond(status, error_body(what)); };
+
+  const std::vector<std::string> p = split_path(std::string_view(req.target().data(), req.target().size()));
+  const bool get = req.method() == http::verb::get;
+  const bool post = req.method() == http::verb::post;
+  auto authorized = [&]() {
+    if (options_.token.empty()) return true;
+    if (req[http::field::authorization] == "Bearer " + options_.token) return true;
+    answer([&] {
+      auto res = make_response(req, http::status::unauthorized, error_body("this endpoint needs 'Authorization: Bearer <token>'"));
+      res.set(http::field::www_authenticate, "Bearer");
+      return res;
+    }());
+    return false;
+  };
+
+  try {
+    if (p.size() == 1 && p[0] == "metrics" && get) return respond(http::status::ok, metrics_.text(), "text/plain; version=0.0.4");
+    if (p.empty() || p[0] != "v2") return fail(http::status::not_found, "no such endpoint: " + std::string(req.target()));
+    if (p.size() == 1 && get)
+      return respond(http::status::ok, std::string("{\"name\":\"storefuse-infer\",\"version\":\"") + STOREFUSE_VERSION +
+                                           "\",\"extensions\":[\"binary_tensor_data\",\"model_repository\",\"statistics\"]}");
+    if (p.size() == 3 && p[1] == "health" && get) {
+      if (p[2] == "live") return respond(http::status::ok, "{\"live\":true}");
+      if (p[2] == "ready") {
+        const bool r = ready();
+        return respond(r ? http::status::ok : http::status::service_unavailable, r ? "{\"ready\":true}" : "{\"ready\":false}");
+      }
+    }
+    if (p.size() >= 2 && p[1] == "repository") {
+      if (!post) return fail(http::status::method_not_allowed, "the repository endpoints take POST");
+      if (!authorized()) return;
+      if (p.size() == 3 && p[2] == "index") {
+        std::string out = "[";
+        bool first = true;
+        for (const RepositoryEntry& e : repository_.index()) {
+          out += std::string(first ? "" : ",") + "{\"name\":" + json_quote(e.name) +
+                 (e.version.empty() ? "" : ",\"version\":" + json_quote(e.version)) + ",\"state\":\"" + e.state + "\"" +
+                 (e.reason.empty() ? "" : ",\"reason\":" + json_quote(e.reason)) + "}";
+          first = false;
+        }
+        return respond(http::status::ok, out + "]");
+      }
+      if (p.size() == 5 && p[2] == "models" && p[4] == "load") {
+        repository_.load(p[3]);  // throws: the old versions keep serving
+        return respond(http::status::ok, "{}");
+      }
+      if (p.size() == 5 && p[2] == "models" && p[4] == "unload") {
+        if (!repository_.unload(p[3])) return fail(http::status::not_found, "model '" + p[3] + "' is not loaded");
+        return respond(http::status::ok, "{}");
+      }
+      return fail(http::status::not_found, "no such repository endpoint: " + std::string(req.target()));
+    }
+    if (p.size() >= 3 && p[1] == "models") {
+      const std::string& model = p[2];
+      std::string version;
+      size_t rest = 3;
+      if (p.size() >= 5 && p[3] == "versions") {
+        version = p[4];
+        rest = 5;
+      }
+      const std::string action = p.size() == rest + 1 ? p[rest] : p.size() == rest ? "" : "?";
+      if (action == "infer" && post) {
+        if (options_.token_for_infer && !authorized()) return;
+        return infer(std::move(req), std::move(answer), model, version);
+      }
+      auto instance = repository_.find(model, version);
+      if (action == "ready" && get) {
+        return respond(instance ? http::status::ok : http::status::not_found,
+                       "{\"name\":" + json_quote(model) + ",\"ready\":" + (instance ? "true" : "false") + "}");
+      }
+      if (action.empty() && get) {
+        if (!instance)
+          return fail(http::status::not_found, "no model '" + model + "'" + (version.empty() ? "" : " version " + version));
+        std::string versions = "[";
+        for (const auto& v : repository_.versions(model)) versions += (versions.size() > 1 ? "," : "") + json_quote(v->version());
+        return respond(http::status::ok, "{\"name\":" + json_quote(model) + ",\"versions\":" + versions +
+                                             "],\"platform\":\"storefuse_onnx\",\"inputs\":" +
+                                             tensors_json(instance->model().inputs()) +
+                                             ",\"outputs\":" + tensors_json(instance->model().outputs()) +
+                                             ",\"parameters\":{\"max_batch_size\":" +
+                                             std::to_string(instance->options().max_batch) + "}}");
+      }
+    }
+    return fail(get || post ? http::status::not_found : http::status::method_not_allowed,
+                "no such endpoint: " + std::string(req.method_string()) + " " + std::string(req.target()));
+  } catch (const Error& e) {
+    return fail(status_of(e), message(e));
+  }
+}
+
+void Server::infer(HttpRequest&& request, Reply reply, const std::string& model, const std::string& version) {
+  auto instance = repository_.find(model, version);
+  auto fail = [&](http::status status, const std::string& what) {
+    reply(make_response(request, status, error_body(what)));
+  };
+  if (!instance) return fail(http::status::not_found, "no model '" + model + "'" + (version.empty() ? "" : " version " + version));
+  ModelSeries& series = instance->series();
+  InferRequest parsed;
+  int64_t rows = 0;
+  std::vector<RequestedOutput> outputs;
+  try {
+    const std::string& body = request.body();
+    size_t json_length = body.size();
+    auto header = request.find("Inference-Header-Content-Length");
+    if (header != request.end()) {
+      const int64_t n = parse_int(std::string(header->value()), -1);
+      if (n < 0) throw Error(ErrorKind::Data, "Inference-Header-Content-Length is not a byte count", "infer request");
+      json_length = static_cast<size_t>(n);
+    }
+    parsed = parse_infer_request(body, json_length, options_.limits);
+    std::map<std::string, Tensor> inputs;
+    for (InferInput& in : parsed.inputs) inputs.emplace(std::move(in.name), std::move(in.tensor));
+    rows = instance->check_inputs(inputs);
+    if (parsed.outputs.empty()) {
+      for (const ValueInfo& v : instance->model().outputs()) outputs.push_back({v.name, parsed.binary_outputs});
+    } else {
+      for (RequestedOutput& o : parsed.outputs) {
+        bool known = false;
+        for (const ValueInfo& v : instance->model().outputs()) known = known || v.name == o.name;
+        if (!known) throw Error(ErrorKind::Data, "the model has no output '" + o.name + "'", "infer request");
+        o.binary = o.binary || parsed.binary_outputs;
+        outputs.push_back(o);
+      }
+    }
+    parsed.inputs.clear();
+    Job job;
+    job.inputs = std::move(inputs);
+    job.rows = rows;
+    job.admitted = Clock::now();
+    int64_t timeout_us = options_.default_timeout_us;
+    auto t = parsed.parameters.find("timeout");  // Triton's: microseconds
+    if (t != parsed.parameters.end()) timeout_us = parse_int(t->second, timeout_us);
+    if (timeout_us > 0) job.deadline = job.admitted + std::chrono::microseconds(timeout_us);
+
+    auto head = std::make_shared<HttpRequest>();
+    head->version(request.version());
+    head->keep_alive(request.keep_alive());
+    job.done = [instance, reply, head, outputs, id = parsed.id, context = context_](JobResult&& r) mutable {
+      ModelSeries& s = instance->series();
+      HttpResponse res;
+      if (r.status != 200) {
+        if (r.status != 504) s.request_failure.fetch_add(1, std::memory_order_relaxed);
+        res = make_response(*head, static_cast<http::status>(r.status), error_body(r.error));
+      } else {
+        InferResponse out;
+        out.model_name = instance->name();
+        out.model_version = instance->version();
+        out.id = id;
+        for (const RequestedOutput& o : outputs) out.outputs.emplace_back(o, r.outputs.at(o.name));
+        EncodedResponse e = encode_infer_response(out);
+        res = make_response(*head, http::status::ok, std::move(e.body), e.has_binary ? "application/octet-stream" : "application/json");
+        if (e.has_binary) res.set("Inference-Header-Content-Length", std::to_string(e.json_length));
+        s.request_success.fetch_add(1, std::memory_order_relaxed);
+        s.inference_count.fetch_add(static_cast<uint64_t>(r.outputs.empty() ? 0 : r.outputs.begin()->second.dim(0)),
+                                    std::memory_order_relaxed);
+      }
+      const double total = r.queue_s + r.compute_s;
+      s.queue_seconds.observe(r.queue_s);
+      s.request_seconds.observe(total);
+      s.queue_duration_us.fetch_add(static_cast<uint64_t>(r.queue_s * 1e6), std::memory_order_relaxed);
+      s.compute_duration_us.fetch_add(static_cast<uint64_t>(r.compute_s * 1e6), std::memory_order_relaxed);
+      s.request_duration_us.fetch_add(static_cast<uint64_t>(total * 1e6), std::memory_order_relaxed);
+      reply(std::move(res));
+      // The instance is released on an I/O thread, never in its own worker.
+      auto keep = std::move(instance);
+      if (context) boost::asio::post(*context, [keep = std::move(keep)] {});
+    };
+    if (!instance->submit(std::move(job))) {
+      series.request_rejected.fetch_add(1, std::memory_order_relaxed);
+      auto res = make_response(request, http::status::service_unavailable,
+                               error_body("model '" + model + "' has " + std::to_string(instance->options().queue_capacity) +
+                                          " requests queued; try again"));
+      res.set(http::field::retry_after, "1");
+      return reply(std::move(res));
+    }
+  } catch (const Error& e) {
+    series.request_failure.fetch_add(1, std::memory_order_relaxed);
+    return fail(status_of(e), message(e));
+  }
+}
+
+}  // namespace storefuse::infer::serve
