@@ -67,7 +67,12 @@ void MatMul::run(OpContext& ctx) const {
   // A shared 2-D right operand: fold A's batch into rows, one GEMM.
   if (numel(batch_b) == 1 && batch_a == batch) {
     const int64_t rows = numel(batch) * m;
-    if (b) {
+    if (b && !ctx.reference() && m * n * k <= kSmallProduct) {
+      // As the per-product path below would run it (a B of batch 1 is also
+      // this one): a row's result must not depend on the batch around it.
+      thread_local std::vector<float> scratch;
+      panel_gemm_small(pa, k, rows, b->data<float>(), n, n, k, pc, n, scratch);
+    } else if (b) {
       sgemm(ctx.reference(), dense_gemm(false, false, rows, n, k), 1.0f, pa, b->data<float>(), 0.0f, pc);
     } else if (!ctx.reference()) {
       GemmEpilogue epilogue;

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -119,6 +120,47 @@ TEST(SeedNetworkBatches, FastMatchesReferenceAtEveryBatch) {
       for (const auto& [name, w] : want)
         expect_close(got.at(name), w, name + " batch " + std::to_string(batch) + " threads " + std::to_string(threads),
                      1e-5);
+    }
+  }
+}
+
+// Dynamic batching (storefuse-infer serve) runs requests together: each row
+// of a batch must get exactly the bits it gets alone, for the float32
+// network and its int8 and fp16 variants, on 1 and 2 threads.
+TEST(SeedNetworkBatches, EachRowGetsTheBitsItGetsAlone) {
+  if (!std::filesystem::exists(kSeedDir + "/model.onnx")) STOREFUSE_MISSING_PEER("no seed model at " << kSeedDir);
+  for (const std::string variant : {"model", "model_int8", "model_fp16"}) {
+    if (!std::filesystem::exists(kSeedDir + "/" + variant + ".onnx")) STOREFUSE_MISSING_PEER("no " << variant);
+    auto model = Model::load(kSeedDir + "/" + variant + ".onnx");
+    std::mt19937 rng(53);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    for (int threads : {1, 2}) {
+      SessionOptions options;
+      options.threads = threads;
+      Session session(model, options);
+      for (int64_t batch : {2, 5, 13, 64}) {
+        std::map<std::string, Tensor> inputs;
+        for (const ValueInfo& in : model->inputs()) {
+          Tensor t(DType::Float32, {batch, in.shape[1]});
+          for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
+          inputs[in.name] = t;
+        }
+        const auto together = session.run(inputs);
+        for (int64_t r = 0; r < batch; r += batch > 5 ? 6 : 1) {
+          std::map<std::string, Tensor> one;
+          for (const auto& [name, t] : inputs) {
+            Tensor row(DType::Float32, {1, t.dim(1)});
+            std::memcpy(row.raw(), t.data<float>() + r * t.dim(1), row.nbytes());
+            one[name] = row;
+          }
+          for (const auto& [name, t] : session.run(one)) {
+            const size_t bytes = t.nbytes();
+            ASSERT_EQ(std::memcmp(t.raw(), static_cast<const char*>(together.at(name).raw()) + r * bytes, bytes), 0)
+                << variant << " " << name << ": row " << r << " of a batch of " << batch << " on " << threads
+                << " threads differs from the row alone";
+          }
+        }
+      }
     }
   }
 }

@@ -259,7 +259,7 @@ def case_batching():
     runs = int(text.split('nv_inference_exec_count{model="seed",version="1"} ')[1].split()[0])
     print(f"24 concurrent requests in {runs - 24} runs; {identical} of 24 bit-identical to alone; largest difference {worst:.3g}")
     check(runs - 24 < 24, "no request was batched")
-    check(worst <= 1e-5, "batched answers differ from alone by more than 1e-5")
+    check(identical == len(bodies), f"{len(bodies) - identical} batched answers differ from alone (by up to {worst:.3g})")
     # A request with more rows than the maximum batch is refused.
     st, ans = s.json("POST", infer_path(), json_request(rows_of(1, rows=9)))
     check(st == 400 and "maximum batch" in ans["error"], f"9 rows: {st} {ans}")
