@@ -125,11 +125,11 @@ void PanelWeights::unpack(int64_t begin, int64_t end, float* out) const {
 
 void PanelWeights::multiply_block(const PanelKernels& kernels, const float* a, int64_t lda, int64_t i0, int64_t i1,
                                   int64_t p0, int64_t p1, float* c, int64_t ldc, const GemmEpilogue& e) const {
-  const int64_t rows = kernels.rows;
-  // K in the same blocks whatever the rows: a row's sums (rounded at each
-  // block's end) must not depend on how many rows run with it.
+  const int64_t rows = kernels.rows, m = i1 - i0;
+  // One K block when one register tile covers the rows: each panel is then
+  // read once whatever its size.
   int64_t kc = std::max<int64_t>(k_, 1);
-  if (k_ > kKBlock) {
+  if (m > rows && k_ > kKBlock) {
     const int64_t blocks = (k_ + kKBlock - 1) / kKBlock;
     kc = ((k_ + blocks - 1) / blocks + 7) / 8 * 8;
   }

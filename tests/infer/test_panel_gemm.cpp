@@ -118,47 +118,6 @@ TEST(PanelGemm, EveryKernelSetMatchesDoublePrecision) {
   }
 }
 
-// A row's result does not depend on the rows computed with it (a request
-// batched with others gets the bits it gets alone): every kernel set, rows
-// read in place and packed, K short, odd and blocked, the epilogue's parts.
-TEST(PanelGemm, ARowGetsTheSameBitsWhateverRowsRunBesideIt) {
-  std::mt19937 rng(31);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  int compared = 0;
-  for (const PanelKernels& set : available_panel_kernels()) {
-    for (int64_t k : {1, 3, 7, 33, 257, 600}) {
-      const int64_t n = 70, m = 29;
-      std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(m * k)), bias(n);
-      for (float& x : w) x = dist(rng);
-      for (float& x : a) x = dist(rng);
-      for (float& x : bias) x = dist(rng);
-      const PanelWeights panels(w.data(), n, k, true);
-      GemmEpilogue e;
-      e.bias = bias.data();
-      e.relu = k % 2 == 1;
-      e.alpha = k == 33 ? 0.75f : 1.0f;
-      for (int threads : {1, 2}) {
-        tbb::task_arena arena(threads);
-        std::vector<float> all(static_cast<size_t>(m * n));
-        arena.execute([&] { panels.multiply(a.data(), k, m, all.data(), n, e, &set); });
-        for (int64_t rows : {1, 2, 3, 5, 13}) {
-          for (int64_t i = 0; i + rows <= m; i += rows) {
-            std::vector<float> part(static_cast<size_t>(rows * n));
-            arena.execute([&] { panels.multiply(a.data() + i * k, k, rows, part.data(), n, e, &set); });
-            for (int64_t r = 0; r < rows; ++r)
-              for (int64_t j = 0; j < n; ++j)
-                ASSERT_EQ(part[r * n + j], all[(i + r) * n + j])
-                    << set.isa << " k=" << k << " threads=" << threads << ": row " << i + r << " of " << m
-                    << " run in " << rows << ", column " << j;
-            ++compared;
-          }
-        }
-      }
-    }
-  }
-  std::printf("[ kernels  ] %d row groups compared bit for bit with the whole product\n", compared);
-}
-
 // The set a process runs is the best one the CPU has (what kernel_info()
 // reports, and the last of the available ones); on arm64 that is NEON.
 TEST(PanelGemm, TheCpusBestKernelSetIsChosen) {

@@ -259,7 +259,8 @@ def case_batching():
     runs = int(text.split('nv_inference_exec_count{model="seed",version="1"} ')[1].split()[0])
     print(f"24 concurrent requests in {runs - 24} runs; {identical} of 24 bit-identical to alone; largest difference {worst:.3g}")
     check(runs - 24 < 24, "no request was batched")
-    check(identical == len(bodies), f"{len(bodies) - identical} batched answers differ from alone (by up to {worst:.3g})")
+    # float32 weights: within float rounding, not bit-identical (docs/serving.md).
+    check(worst <= 1e-5, "batched answers differ from alone by more than 1e-5")
     # A request with more rows than the maximum batch is refused.
     st, ans = s.json("POST", infer_path(), json_request(rows_of(1, rows=9)))
     check(st == 400 and "maximum batch" in ans["error"], f"9 rows: {st} {ans}")
@@ -476,6 +477,16 @@ def case_sigterm():
     check(code == 0, f"exit status {code}: {s.stderr()}")
     check(not failed, f"failed across SIGTERM: {failed[:5]}")
     check(len(results) > served_in_grace, "nothing was served during the grace period")
+
+
+def case_client_example():
+    s = Server()
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../docs/examples/serve/client.py")
+    out = subprocess.run([sys.executable, example, "--port", str(s.port), "--model", "seed", "--rows", "3"],
+                         capture_output=True, text=True, check=True).stdout
+    print(out)
+    check("model seed version 1" in out and "behavior_logits [3, 10]" in out and "dwell_s [3, 1]" in out, "the example's output")
+    check(s.stop() == 0, "exit status")
 
 
 try:
