@@ -30,17 +30,10 @@ fi
 "$storefuse" datagen --config "$src/configs/data/retailsim.yaml" --out "$work/data" --emit-media "$work/media" \
   --set retailsim.splits.train=48 --set retailsim.splits.val=8 --set retailsim.splits.test=24 > "$work/datagen.log"
 "$storefuse" dataset info "$work/data/train.h5" --json > "$work/info.json"
-/usr/bin/python3 - "$seed" "$work/info.json" "$work/model.onnx" "$work/media/test/manifest.csv" \
-  "$work/media/test/no_video.csv" <<'PY'
-import csv, json, sys
-import onnx
-seed, info, out, manifest, no_video = sys.argv[1:]
-m = onnx.load(seed)
-spec = json.load(open(info))["feature_spec"]
-for key, value in (("storefuse.feature_spec", json.dumps(spec)), ("storefuse.class_names", json.dumps(spec["class_names"]))):
-    p = m.metadata_props.add()
-    p.key, p.value = key, value
-onnx.save(m, out)
+/usr/bin/python3 "$src/tests/fixtures/with_feature_spec.py" "$seed" "$work/info.json" "$work/model.onnx"
+/usr/bin/python3 - "$work/media/test/manifest.csv" "$work/media/test/no_video.csv" <<'PY'
+import csv, sys
+manifest, no_video = sys.argv[1:]
 with open(manifest) as f:
     rows = list(csv.DictReader(f))
 with open(no_video, "w", newline="") as f:

@@ -51,17 +51,7 @@ else
   "$storefuse" dataset info "$work/data/train.h5" --json > "$work/info.json"
   models=""
   for variant in model model_int8 model_fp16; do
-    /usr/bin/python3 - "$seed/$variant.onnx" "$work/info.json" "$work/$variant.onnx" <<'PY'
-import json, sys
-import onnx
-seed, info, out = sys.argv[1:]
-m = onnx.load(seed)
-spec = json.load(open(info))["feature_spec"]
-for key, value in (("storefuse.feature_spec", json.dumps(spec)), ("storefuse.class_names", json.dumps(spec["class_names"]))):
-    p = m.metadata_props.add()
-    p.key, p.value = key, value
-onnx.save(m, out)
-PY
+    /usr/bin/python3 "$src/tests/fixtures/with_feature_spec.py" "$seed/$variant.onnx" "$work/info.json" "$work/$variant.onnx"
     models="$models $work/$variant.onnx"
   done
   manifest="$work/media/test/manifest.csv"
