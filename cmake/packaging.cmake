@@ -26,7 +26,7 @@ endif()
 set(_storefuse_runtime_depends
   "libc6 (>= 2.36)" "libstdc++6 (>= 12)" "libgcc-s1"
   "libprotobuf32" "libonnx1" "libtbb12" "libopenblas0-pthread | libopenblas0"
-  "libboost-program-options1.74.0")
+  "libboost-program-options1.74.0" "libyaml-cpp0.7")
 if(STOREFUSE_WITH_HDF5)
   list(APPEND _storefuse_runtime_depends "libhdf5-103-1")
 endif()
@@ -39,7 +39,7 @@ set(CPACK_DEBIAN_STOREFUSE_INFER_PACKAGE_NAME storefuse-infer-dev)
 set(CPACK_DEBIAN_STOREFUSE_INFER_PACKAGE_DEPENDS
   "libprotobuf-dev, libonnx-dev, libtbb-dev, libopenblas-pthread-dev | libopenblas-dev")
 set(CPACK_COMPONENT_STOREFUSE_INFER_PROGRAM_DESCRIPTION
-  "storefuse-infer check, bench and predict: ONNX models of storefuse run on the CPU, features rebuilt from raw media")
+  "storefuse-infer check, bench, predict and serve: ONNX models of storefuse run on the CPU, features rebuilt from raw media")
 set(CPACK_COMPONENT_STOREFUSE_INFER_DESCRIPTION
   "The storefuse_infer library, its headers and CMake package (find_package(storefuse_infer))")
 include(CPack)

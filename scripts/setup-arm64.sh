@@ -17,8 +17,8 @@
 # (cmake/toolchains/aarch64-linux-gnu.cmake) searches and the test emulator
 # gets on its library path. The simulation does not see such conflicts when
 # they are files (dpkg refuses at unpack time, leaving apt half done), so
-# keep this list right. The edge build needs one such package, ONNX (HDF5,
-# yaml-cpp, OpenCV and spdlog are off in it).
+# keep this list right. The edge build needs two such packages, ONNX and
+# yaml-cpp's -dev (HDF5, OpenCV and spdlog are off in it).
 set -euo pipefail
 
 # Host side: the cross compiler and the user-mode emulator. The build tools
@@ -45,7 +45,10 @@ arm64_deps=(
 # dpkg refuses the arm64 one beside the amd64 one; libonnx1 comes along so
 # that libonnx-dev's .so links resolve inside the sysroot. (Its dependency,
 # arm64 libprotobuf32, comes from apt via libprotobuf-dev:arm64 above.)
-sysroot_debs=(libonnx1 libonnxifi libonnx-dev)
+# yaml-cpp (configs: the server's routing file): arm64 libyaml-cpp-dev would
+# remove the amd64 one, which the toolkit builds against; its library comes
+# along for the .so link, as libonnx1 does.
+sysroot_debs=(libonnx1 libonnxifi libonnx-dev libyaml-cpp0.7 libyaml-cpp-dev)
 sysroot="${STOREFUSE_ARM64_SYSROOT:-/opt/storefuse/arm64-sysroot}"
 
 SUDO=""

@@ -7,11 +7,14 @@
 #include <unordered_map>
 
 #include "storefuse/abtest/table.h"
-#include "storefuse/abtest/traffic_split.h"
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
+#include "storefuse/core/traffic_split.h"
 
 namespace storefuse::abtest {
+
+using traffic::assign_variant;
+using traffic::Variant;
 
 std::vector<Observation> read_log(const std::filesystem::path& path) {
   const Table t = read_table(path);

@@ -209,19 +209,30 @@ ModelOutputs ModelAdapter::run(infer::Session& session, const ds::Batch& b) cons
   for (int64_t begin = 0; begin < b.rows; begin += piece) {
     const int64_t n = std::min(piece, b.rows - begin);
     const int64_t rows = fixed_batch_ > 0 ? fixed_batch_ : n;  // a fixed batch is padded with zero rows
-    const auto out = session.run(feeds(b, begin, n, rows), run_options_);
-    const infer::Tensor& logits = out.at(kBehaviorLogits);
-    if (logits.rank() != 2 || logits.dim(0) != rows) {
-      throw Error(ErrorKind::Model,
-                  std::string("model output '") + kBehaviorLogits + "' is " + infer::to_string(logits.shape()) +
-                      ", expected [" + std::to_string(rows) + ", classes]",
-                  where_, "export the model with storefuse export");
-    }
-    o.classes = logits.dim(1);
-    take(out, kBehaviorLogits, rows, o.classes, n, where_, o.behavior_logits);
-    take(out, kDwellS, rows, 1, n, where_, o.dwell_s);
-    take(out, kEngagement, rows, 1, n, where_, o.engagement);
+    const ModelOutputs part = outputs(session.run(feeds(b, begin, n, rows), run_options_), rows, n);
+    o.classes = part.classes;
+    o.behavior_logits.insert(o.behavior_logits.end(), part.behavior_logits.begin(), part.behavior_logits.end());
+    o.dwell_s.insert(o.dwell_s.end(), part.dwell_s.begin(), part.dwell_s.end());
+    o.engagement.insert(o.engagement.end(), part.engagement.begin(), part.engagement.end());
   }
+  return o;
+}
+
+ModelOutputs ModelAdapter::outputs(const std::map<std::string, infer::Tensor>& out, int64_t rows, int64_t n) const {
+  auto logits = out.find(kBehaviorLogits);
+  if (logits == out.end() || logits->second.rank() != 2 || logits->second.dim(0) != rows) {
+    throw Error(ErrorKind::Model,
+                std::string("model output '") + kBehaviorLogits + "' is " +
+                    (logits == out.end() ? std::string("missing") : infer::to_string(logits->second.shape())) +
+                    ", expected [" + std::to_string(rows) + ", classes]",
+                where_, "export the model with storefuse export");
+  }
+  ModelOutputs o;
+  o.rows = n;
+  o.classes = logits->second.dim(1);
+  take(out, kBehaviorLogits, rows, o.classes, n, where_, o.behavior_logits);
+  take(out, kDwellS, rows, 1, n, where_, o.dwell_s);
+  take(out, kEngagement, rows, 1, n, where_, o.engagement);
   return o;
 }
 

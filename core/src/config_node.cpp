@@ -156,8 +156,11 @@ double Node::as_double(std::optional<double> min, std::optional<double> max) con
   double v = parse_float(scalar_);
   if ((min && v < *min) || (max && v > *max)) {
     std::ostringstream range;
-    range << "[" << (min ? std::to_string(*min) : "-inf") << ", "
-          << (max ? std::to_string(*max) : "inf") << "]";
+    range << "[";
+    min ? range << *min : range << "-inf";
+    range << ", ";
+    max ? range << *max : range << "inf";
+    range << "]";
     type_error(*this, "a number in " + range.str(), scalar_);
   }
   return v;

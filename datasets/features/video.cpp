@@ -1,8 +1,12 @@
 #include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 
 #include "storefuse/core/error.h"
@@ -80,6 +84,50 @@ std::vector<uint8_t> read_clip(const std::filesystem::path& path, const VisualPa
     throw Error(ErrorKind::Data, "no frame could be decoded", path.string(), "");
   }
   return frames_from_mats(small, p);
+}
+
+std::vector<uint8_t> frames_from_images(const std::vector<std::string>& images, const VisualParams& p) {
+  quiet_decoders();
+  std::vector<cv::Mat> small;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const cv::Mat encoded(1, static_cast<int>(images[i].size()), CV_8UC1, const_cast<char*>(images[i].data()));
+    cv::Mat frame = images[i].empty() ? cv::Mat() : cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+    if (frame.empty()) {
+      throw Error(ErrorKind::Data, "frame " + std::to_string(i) + " is not an image OpenCV decodes",
+                  "frame " + std::to_string(i) + " (" + std::to_string(images[i].size()) + " bytes)",
+                  "send JPEG or PNG images, or the clip as one video file");
+    }
+    cv::Mat g(p.height, p.width, CV_8UC1);
+    preprocess_frame(frame, p, g.data);
+    small.push_back(g);
+  }
+  return frames_from_mats(small, p);
+}
+
+std::vector<uint8_t> read_clip_bytes(std::string_view bytes, const VisualParams& p) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  std::string path = (dir / "storefuse-clip-XXXXXX").string();
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) throw Error(ErrorKind::Io, "cannot create a temporary file for the video", dir.string(), "check TMPDIR");
+  struct Remove {
+    std::string path;
+    ~Remove() { ::unlink(path.c_str()); }
+  } remove{path};
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      throw Error(ErrorKind::Io, "cannot write the video to a temporary file", path, "check the space in TMPDIR");
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  try {
+    return read_clip(path, p);
+  } catch (const Error& e) {  // the bytes were written: what does not open is not a video OpenCV decodes
+    throw Error(ErrorKind::Data, e.problem() + " (" + std::to_string(bytes.size()) + " bytes)", "",
+                "send a video file OpenCV decodes (AVI, MP4, ...), or the frames as JPEG or PNG images");
+  }
 }
 
 }  // namespace storefuse::features

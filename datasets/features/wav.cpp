@@ -219,11 +219,15 @@ constexpr size_t kMaxWavBytes = size_t(512) << 20;
 
 Audio read_wav(const std::filesystem::path& path) { return decode_wav(read_file(path, kMaxWavBytes), path.string()); }
 
-Audio read_wav(const std::filesystem::path& path, int sample_rate_hz) {
-  Audio audio = read_wav(path);
+Audio decode_wav(std::string_view bytes, const std::string& name, int sample_rate_hz) {
+  Audio audio = decode_wav(bytes, name);
   audio.samples = resample_audio(audio.samples, audio.sample_rate_hz, sample_rate_hz);
   audio.sample_rate_hz = sample_rate_hz;
   return audio;
+}
+
+Audio read_wav(const std::filesystem::path& path, int sample_rate_hz) {
+  return decode_wav(read_file(path, kMaxWavBytes), path.string(), sample_rate_hz);
 }
 
 void write_wav(const std::filesystem::path& path, const Audio& audio) {

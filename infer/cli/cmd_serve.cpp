@@ -4,6 +4,8 @@
 // and runs until SIGTERM or SIGINT: readiness turns off, requests are still
 // served for --grace-period, then the listener closes, in-flight requests
 // finish and the process exits 0. SIGHUP reloads every model.
+// --routing splits a model's traffic between its versions (live A/B, canary,
+// shadow); --prediction-log writes every answer for `storefuse abtest analyse`.
 #include <pthread.h>
 
 #include <chrono>
@@ -11,10 +13,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "../serve/http_server.h"
+#include "../serve/prediction_log.h"
 #include "../serve/repository.h"
+#include "../serve/routing.h"
 #include "../serve/server.h"
 #include "command.h"
 #include "environment.h"
@@ -58,7 +64,19 @@ int run_serve(const std::vector<std::string>& args) {
       ("token-file", po::value<std::string>(),
        "a file holding a bearer token that the repository endpoints require")
       ("token-for-infer", po::bool_switch(), "require the token for infer as well")
-      ("access-log", po::value<std::string>(), "a line per request (id, method, path, status, bytes, ms): a file, or - for stderr");
+      ("access-log", po::value<std::string>(), "a line per request (id, method, path, status, bytes, ms): a file, or - for stderr")
+      ("routing", po::value<std::string>(),
+       "live A/B: a YAML file of variants (versions) per model, their weights, the unit and an optional shadow (docs/serving.md)")
+      ("prediction-log", po::value<std::string>(),
+       "every answer, for 'storefuse abtest analyse --log': FILE.jsonl or FILE.csv, written in the background")
+      ("prediction-log-queue", po::value<int>()->default_value(10000),
+       "answers waiting for the log writer; past it they are dropped and counted")
+      ("prediction-log-max-mb", po::value<double>()->default_value(100.0), "size at which the log is rotated (FILE -> FILE.1)")
+      ("prediction-log-keep", po::value<int>()->default_value(3), "rotated log files kept (FILE.1 .. FILE.N)")
+      ("media-threads", po::value<int>()->default_value(1),
+       "threads decoding the media of /v1/visits:predict and computing their features")
+      ("max-visits", po::value<int>()->default_value(16),
+       "visits being decoded or waiting for a media thread; past it: 503 + Retry-After");
   add_load_options(options);
   po::variables_map vm;
   if (!parse_args("serve", "(--model MODEL.onnx | --repository DIR) [--port 8000]", options, args, vm)) return 0;
@@ -106,6 +124,8 @@ int run_serve(const std::vector<std::string>& args) {
     server_options.token = token;
   }
   server_options.token_for_infer = vm["token-for-infer"].as<bool>();
+  server_options.media_threads = positive("media-threads");
+  server_options.max_visits = positive("max-visits");
   if (server_options.token_for_infer && server_options.token.empty())
     throw Error(ErrorKind::Usage, "--token-for-infer needs --token-file", "storefuse-infer serve");
   std::FILE* access_log = nullptr;
@@ -115,6 +135,20 @@ int run_serve(const std::vector<std::string>& args) {
     if (!access_log) throw Error(ErrorKind::Io, "cannot open the access log", path);
   }
   server_options.access_log = access_log;
+
+  // The routing file is checked before any model loads (its versions, after).
+  std::optional<serve::Routing> routing;
+  if (vm.count("routing")) routing = serve::Routing::load(vm["routing"].as<std::string>());
+  serve::PredictionLogOptions log_options;
+  if (vm.count("prediction-log")) {
+    log_options.path = vm["prediction-log"].as<std::string>();
+    log_options.queue_capacity = static_cast<size_t>(positive("prediction-log-queue"));
+    const double max_mb = vm["prediction-log-max-mb"].as<double>();
+    if (!(max_mb > 0)) throw Error(ErrorKind::Usage, "--prediction-log-max-mb must be positive", "storefuse-infer serve");
+    log_options.max_bytes = static_cast<uint64_t>(max_mb * 1024 * 1024);
+    log_options.keep = vm["prediction-log-keep"].as<int>();
+    if (log_options.keep < 0) throw Error(ErrorKind::Usage, "--prediction-log-keep must not be negative", "storefuse-infer serve");
+  }
 
   // The signals go to a thread that waits for them (sigwait), never to a
   // handler: block them here, before any thread starts, so all inherit it.
@@ -126,6 +160,9 @@ int run_serve(const std::vector<std::string>& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   serve::Metrics metrics;
+  // Declared before the repository: answers finishing while it drains still log.
+  std::unique_ptr<serve::PredictionLog> prediction_log;
+  if (!log_options.path.empty()) prediction_log = std::make_unique<serve::PredictionLog>(log_options, metrics);
   serve::Repository repository(metrics, batch, load_options(vm));
   if (vm.count("model")) {
     const std::string path = vm["model"].as<std::string>();
@@ -137,6 +174,11 @@ int run_serve(const std::vector<std::string>& args) {
   for (const std::string& e : errors) std::cerr << "storefuse-infer serve: not loaded: " << e << "\n";
   if (vm.count("model") && !errors.empty())
     throw Error(ErrorKind::Model, "the model did not load", vm["model"].as<std::string>());
+  if (routing) {
+    routing->check(repository);
+    server_options.routing = &*routing;
+  }
+  server_options.prediction_log = prediction_log.get();
 
   serve::Server server(repository, metrics, server_options);
   serve::HttpServer listener(http, [&server](serve::HttpRequest&& r, serve::Reply reply) { server.handle(std::move(r), std::move(reply)); },
@@ -170,6 +212,7 @@ int run_serve(const std::vector<std::string>& args) {
   const int64_t left = listener.in_flight();
   listener.stop();
   repository.clear();
+  if (prediction_log) prediction_log->close();  // what is queued is written and flushed
   if (access_log && access_log != stderr) std::fclose(access_log);
   if (left > 0) {
     std::cerr << "storefuse-infer serve: " << left << " requests were still running after " << http.read_timeout.count()

@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "storefuse/core/error.h"
+#include "storefuse/core/json.h"
+#include "storefuse/infer/model_metadata.h"
 
 namespace storefuse::infer::serve {
 
@@ -38,11 +40,31 @@ Tensor slice_rows(const Tensor& t, int64_t begin, int64_t rows) {
   return out;
 }
 
+// The model's class names (metadata storefuse.class_names); none when the
+// metadata lacks them or is not a list of strings.
+std::vector<std::string> class_names_of(const Model& model) {
+  auto it = model.metadata().find(metadata::kClassNames);
+  if (it == model.metadata().end()) return {};
+  try {
+    const json names = parse_json(it->second, "metadata", {1 << 20, 2});
+    std::vector<std::string> out;
+    if (!names.is_array()) return {};
+    for (const json& n : names) {
+      if (!n.is_string()) return {};
+      out.push_back(n.get<std::string>());
+    }
+    return out;
+  } catch (const Error&) {
+    return {};
+  }
+}
+
 }  // namespace
 
 ModelInstance::ModelInstance(std::string name, std::string version, std::shared_ptr<const Model> model,
                              BatchOptions options, ModelSeries& series)
-    : name_(std::move(name)), version_(std::move(version)), model_(std::move(model)), options_(options), series_(series) {
+    : name_(std::move(name)), version_(std::move(version)), model_(std::move(model)), options_(options), series_(series),
+      class_names_(std::make_shared<const std::vector<std::string>>(class_names_of(*model_))) {
   if (options_.max_batch > 1 && !(first_dim_dynamic(model_->inputs()) && first_dim_dynamic(model_->outputs())))
     options_.max_batch = 1;  // rows cannot be split back out: one request per run
   if (options_.workers < 1) options_.workers = 1;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,6 +54,8 @@ struct Job {
   std::function<void(JobResult&&)> done;
 };
 
+class VisitModel;
+
 class ModelInstance {
  public:
   ModelInstance(std::string name, std::string version, std::shared_ptr<const Model> model, BatchOptions options,
@@ -64,9 +67,13 @@ class ModelInstance {
   const std::string& name() const { return name_; }
   const std::string& version() const { return version_; }
   const Model& model() const { return *model_; }
+  const std::shared_ptr<const Model>& shared_model() const { return model_; }
   bool batches() const { return options_.max_batch > 1; }
   const BatchOptions& options() const { return options_; }
   ModelSeries& series() { return series_; }
+  // Names of behavior_logits' classes from the model's metadata (empty if
+  // it has none), for the prediction log.
+  const std::shared_ptr<const std::vector<std::string>>& class_names() const { return class_names_; }
 
   // Checks the inputs against the model: every declared input present, its
   // datatype and every dimension but a dynamic one as declared, the same
@@ -84,6 +91,13 @@ class ModelInstance {
   std::shared_ptr<const Model> model_;
   BatchOptions options_;
   ModelSeries& series_;
+  std::shared_ptr<const std::vector<std::string>> class_names_;
+  // The raw-media endpoint's adapter and feature pipeline (visits.h), made
+  // on first use.
+  friend const VisitModel& visit_model(const ModelInstance& instance);
+  mutable std::once_flag visit_once_;
+  mutable std::shared_ptr<const VisitModel> visit_model_;
+  mutable std::exception_ptr visit_error_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;

@@ -85,6 +85,8 @@ std::string Metrics::text() const {
   counter("nv_inference_request_failure", "Failed inference requests (bad input or a failed run)", &ModelSeries::request_failure);
   counter("storefuse_inference_request_rejected", "Requests refused with 503 (queue full or draining)", &ModelSeries::request_rejected);
   counter("storefuse_inference_request_timeout", "Requests whose deadline passed while queued", &ModelSeries::request_timeout);
+  counter("storefuse_inference_shadow_success", "Shadow copies answered (their answers only logged)", &ModelSeries::shadow_success);
+  counter("storefuse_inference_shadow_shed", "Shadow copies shed because the shadow's queue was half full", &ModelSeries::shadow_shed);
   counter("nv_inference_count", "Inferences (batch rows) performed", &ModelSeries::inference_count);
   counter("nv_inference_exec_count", "Model executions (batches) performed", &ModelSeries::exec_count);
   counter("nv_inference_request_duration_us", "Cumulative request duration, queue and compute", &ModelSeries::request_duration_us);

@@ -37,6 +37,8 @@ struct ModelSeries {
   std::atomic<uint64_t> request_failure{0};    // failed after admission (bad input, run error)
   std::atomic<uint64_t> request_rejected{0};   // 503: queue full, draining
   std::atomic<uint64_t> request_timeout{0};    // deadline passed in the queue
+  std::atomic<uint64_t> shadow_success{0};     // shadow copies answered (only logged)
+  std::atomic<uint64_t> shadow_shed{0};        // shadow copies not run: the queue was half full
   std::atomic<uint64_t> inference_count{0};    // rows
   std::atomic<uint64_t> exec_count{0};         // Session::run calls
   std::atomic<uint64_t> request_duration_us{0};

@@ -1,7 +1,11 @@
 #include "server.h"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
 
 #include "storefuse/core/error.h"
 #include "storefuse/version.h"
@@ -41,6 +45,8 @@ std::string tensors_json(const std::vector<ValueInfo>& values) {
   return out + "]";
 }
 
+}  // namespace
+
 http::status status_of(const Error& e) {
   switch (e.kind()) {
     case ErrorKind::Data:
@@ -51,12 +57,14 @@ http::status status_of(const Error& e) {
   }
 }
 
-std::string message(const Error& e) {
+std::string error_message(const Error& e) {
   std::string m = e.problem();
   if (!e.where().empty()) m += " (" + e.where() + ")";
   if (!e.fix().empty()) m += "; " + e.fix();
   return m;
 }
+
+namespace {
 
 int64_t parse_int(const std::string& text, int64_t fallback) {
   int64_t v = 0;
@@ -67,7 +75,10 @@ int64_t parse_int(const std::string& text, int64_t fallback) {
 }  // namespace
 
 Server::Server(Repository& repository, Metrics& metrics, ServerOptions options)
-    : repository_(repository), metrics_(metrics), options_(std::move(options)) {}
+    : repository_(repository),
+      metrics_(metrics),
+      options_(std::move(options)),
+      media_pool_(static_cast<size_t>(std::max(1, options_.media_threads))) {}
 
 void Server::log_access(const HttpRequest& request, const HttpResponse& response, const std::string& id, double ms) {
   if (!options_.access_log) return;
@@ -111,6 +122,11 @@ void Server::handle(HttpRequest&& request, Reply reply) {
 
   try {
     if (p.size() == 1 && p[0] == "metrics" && get) return respond(http::status::ok, metrics_.text(), "text/plain; version=0.0.4");
+    if (p.size() == 2 && p[0] == "v1" && p[1] == "visits:predict") {
+      if (!post) return fail(http::status::method_not_allowed, "/v1/visits:predict takes POST");
+      if (options_.token_for_infer && !authorized()) return;
+      return visit(std::move(req), std::move(answer), id);
+    }
     if (p.empty() || p[0] != "v2") return fail(http::status::not_found, "no such endpoint: " + std::string(req.target()));
     if (p.size() == 1 && get)
       return respond(http::status::ok, std::string("{\"name\":\"storefuse-infer\",\"version\":\"") + STOREFUSE_VERSION +
@@ -157,7 +173,7 @@ void Server::handle(HttpRequest&& request, Reply reply) {
       const std::string action = p.size() == rest + 1 ? p[rest] : p.size() == rest ? "" : "?";
       if (action == "infer" && post) {
         if (options_.token_for_infer && !authorized()) return;
-        return infer(std::move(req), std::move(answer), model, version);
+        return infer(std::move(req), std::move(answer), id, model, version);
       }
       auto instance = repository_.find(model, version);
       if (action == "ready" && get) {
@@ -180,17 +196,96 @@ void Server::handle(HttpRequest&& request, Reply reply) {
     return fail(get || post ? http::status::not_found : http::status::method_not_allowed,
                 "no such endpoint: " + std::string(req.method_string()) + " " + std::string(req.target()));
   } catch (const Error& e) {
-    return fail(status_of(e), message(e));
+    return fail(status_of(e), error_message(e));
   }
 }
 
-void Server::infer(HttpRequest&& request, Reply reply, const std::string& model, const std::string& version) {
-  auto instance = repository_.find(model, version);
+namespace {
+
+double unix_time_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+void release_instance(boost::asio::io_context* context, std::shared_ptr<ModelInstance>& instance) {
+  auto keep = std::move(instance);
+  if (context && keep) boost::asio::post(*context, [keep = std::move(keep)] {});
+}
+
+std::optional<double> outcome_of(const std::map<std::string, std::string>& parameters) {
+  auto it = parameters.find("outcome");
+  if (it == parameters.end()) return std::nullopt;
+  const std::string& text = it->second;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+    throw Error(ErrorKind::Data, "parameter 'outcome' is not a number: '" + text + "'", "infer request",
+                "send the outcome as a number, e.g. 1 or 0");
+  return v;
+}
+
+std::shared_ptr<ModelInstance> Server::routed_instance(const Route& route, const std::map<std::string, std::string>& parameters,
+                                             const HttpRequest& request, Answer& answer, ModelSeries*& series) {
+  // The unit: the request parameter, else the header, else none (the first variant).
+  auto unit = parameters.find(route.unit);
+  if (unit != parameters.end()) {
+    answer.unit_id = unit->second;
+  } else if (!route.unit_header.empty()) {
+    answer.unit_id = std::string(request[route.unit_header]);
+  }
+  const size_t chosen = route.choose(answer.unit_id);
+  const RouteVariant& v = route.variants[chosen];
+  answer.experiment = route.experiment;
+  answer.variant = v.name;
+  series = &metrics_.series(route.model, v.version, v.name);
+  auto instance = repository_.find(route.model, v.version);
+  if (!instance)
+    throw Error(ErrorKind::Io, "version " + v.version + " of model '" + route.model + "' (variant " + v.name + ") is not loaded",
+                "routing");
+  if (route.shadow >= 0 && static_cast<size_t>(route.shadow) != chosen) {
+    const RouteVariant& sv = route.variants[static_cast<size_t>(route.shadow)];
+    answer.shadow_variant = sv.name;
+    answer.shadow_series = &metrics_.series(route.model, sv.version, sv.name);
+    answer.shadow = repository_.find(route.model, sv.version);
+    if (!answer.shadow) answer.shadow_series->shadow_shed.fetch_add(1, std::memory_order_relaxed);
+  }
+  return instance;
+}
+
+void record(ModelSeries& s, const JobResult& r) {
+  if (r.status == 200) {
+    s.request_success.fetch_add(1, std::memory_order_relaxed);
+    s.inference_count.fetch_add(static_cast<uint64_t>(r.outputs.empty() ? 0 : r.outputs.begin()->second.dim(0)),
+                                std::memory_order_relaxed);
+  } else if (r.status != 504) {  // a deadline missed is counted as a timeout, by the batcher
+    s.request_failure.fetch_add(1, std::memory_order_relaxed);
+  }
+  const double total = r.queue_s + r.compute_s;
+  s.queue_seconds.observe(r.queue_s);
+  s.request_seconds.observe(total);
+  s.queue_duration_us.fetch_add(static_cast<uint64_t>(r.queue_s * 1e6), std::memory_order_relaxed);
+  s.compute_duration_us.fetch_add(static_cast<uint64_t>(r.compute_s * 1e6), std::memory_order_relaxed);
+  s.request_duration_us.fetch_add(static_cast<uint64_t>(total * 1e6), std::memory_order_relaxed);
+}
+
+int64_t Server::timeout_us(const std::map<std::string, std::string>& parameters) const {
+  auto t = parameters.find("timeout");  // Triton's: microseconds
+  return t == parameters.end() ? options_.default_timeout_us : parse_int(t->second, options_.default_timeout_us);
+}
+
+void Server::infer(HttpRequest&& request, Reply reply, const std::string& request_id, const std::string& model,
+                   const std::string& version) {
+  const Route* route = version.empty() && options_.routing ? options_.routing->find(model) : nullptr;
+  auto instance = route ? nullptr : repository_.find(model, version);
   auto fail = [&](http::status status, const std::string& what) {
     reply(make_response(request, status, error_body(what)));
   };
-  if (!instance) return fail(http::status::not_found, "no model '" + model + "'" + (version.empty() ? "" : " version " + version));
-  ModelSeries& series = instance->series();
+  if (!route && !instance)
+    return fail(http::status::not_found, "no model '" + model + "'" + (version.empty() ? "" : " version " + version));
+  ModelSeries* series = instance ? &instance->series() : nullptr;
+  auto answer = std::make_shared<Answer>();
+  answer->request_id = request_id;
   InferRequest parsed;
   int64_t rows = 0;
   std::vector<RequestedOutput> outputs;
@@ -204,6 +299,8 @@ void Server::infer(HttpRequest&& request, Reply reply, const std::string& model,
       json_length = static_cast<size_t>(n);
     }
     parsed = parse_infer_request(body, json_length, options_.limits);
+    answer->outcome = outcome_of(parsed.parameters);
+    if (route) instance = routed_instance(*route, parsed.parameters, request, *answer, series);
     std::map<std::string, Tensor> inputs;
     for (InferInput& in : parsed.inputs) inputs.emplace(std::move(in.name), std::move(in.tensor));
     rows = instance->check_inputs(inputs);
@@ -219,50 +316,50 @@ void Server::infer(HttpRequest&& request, Reply reply, const std::string& model,
       }
     }
     parsed.inputs.clear();
+    if (answer->shadow) {
+      answer->inputs = inputs;  // tensors share storage: no copy of the data
+      answer->rows = rows;
+    }
     Job job;
     job.inputs = std::move(inputs);
     job.rows = rows;
     job.admitted = Clock::now();
-    int64_t timeout_us = options_.default_timeout_us;
-    auto t = parsed.parameters.find("timeout");  // Triton's: microseconds
-    if (t != parsed.parameters.end()) timeout_us = parse_int(t->second, timeout_us);
-    if (timeout_us > 0) job.deadline = job.admitted + std::chrono::microseconds(timeout_us);
+    if (const int64_t us = timeout_us(parsed.parameters); us > 0) job.deadline = job.admitted + std::chrono::microseconds(us);
 
     auto head = std::make_shared<HttpRequest>();
     head->version(request.version());
     head->keep_alive(request.keep_alive());
-    job.done = [instance, reply, head, outputs, id = parsed.id, context = context_](JobResult&& r) mutable {
-      ModelSeries& s = instance->series();
+    job.done = [this, instance, series, answer, reply, head, outputs, id = parsed.id](JobResult&& r) mutable {
       HttpResponse res;
       if (r.status != 200) {
-        if (r.status != 504) s.request_failure.fetch_add(1, std::memory_order_relaxed);
         res = make_response(*head, static_cast<http::status>(r.status), error_body(r.error));
       } else {
         InferResponse out;
         out.model_name = instance->name();
         out.model_version = instance->version();
         out.id = id;
+        if (!answer->variant.empty()) {
+          out.parameters["variant"] = answer->variant;
+          out.parameters["experiment"] = answer->experiment;
+        }
         for (const RequestedOutput& o : outputs) out.outputs.emplace_back(o, r.outputs.at(o.name));
         EncodedResponse e = encode_infer_response(out);
         res = make_response(*head, http::status::ok, std::move(e.body), e.has_binary ? "application/octet-stream" : "application/json");
         if (e.has_binary) res.set("Inference-Header-Content-Length", std::to_string(e.json_length));
-        s.request_success.fetch_add(1, std::memory_order_relaxed);
-        s.inference_count.fetch_add(static_cast<uint64_t>(r.outputs.empty() ? 0 : r.outputs.begin()->second.dim(0)),
-                                    std::memory_order_relaxed);
       }
+      record(*series, r);
       const double total = r.queue_s + r.compute_s;
-      s.queue_seconds.observe(r.queue_s);
-      s.request_seconds.observe(total);
-      s.queue_duration_us.fetch_add(static_cast<uint64_t>(r.queue_s * 1e6), std::memory_order_relaxed);
-      s.compute_duration_us.fetch_add(static_cast<uint64_t>(r.compute_s * 1e6), std::memory_order_relaxed);
-      s.request_duration_us.fetch_add(static_cast<uint64_t>(total * 1e6), std::memory_order_relaxed);
       reply(std::move(res));
-      // The instance is released on an I/O thread, never in its own worker.
-      auto keep = std::move(instance);
-      if (context) boost::asio::post(*context, [keep = std::move(keep)] {});
+      // After the answer is on its way: the log entry, then the shadow copy.
+      if (r.status == 200) {
+        log_answer(*answer, *instance, answer->variant, false, total * 1e3, std::move(r.outputs));
+        if (answer->shadow) submit_shadow(answer);
+      }
+      release_instance(context_, instance);
+      release_instance(context_, answer->shadow);
     };
     if (!instance->submit(std::move(job))) {
-      series.request_rejected.fetch_add(1, std::memory_order_relaxed);
+      series->request_rejected.fetch_add(1, std::memory_order_relaxed);
       auto res = make_response(request, http::status::service_unavailable,
                                error_body("model '" + model + "' has " + std::to_string(instance->options().queue_capacity) +
                                           " requests queued; try again"));
@@ -270,9 +367,58 @@ void Server::infer(HttpRequest&& request, Reply reply, const std::string& model,
       return reply(std::move(res));
     }
   } catch (const Error& e) {
-    series.request_failure.fetch_add(1, std::memory_order_relaxed);
-    return fail(status_of(e), message(e));
+    if (!series && route) series = &metrics_.series(model, route->variants[0].version, route->variants[0].name);
+    if (series) series->request_failure.fetch_add(1, std::memory_order_relaxed);
+    return fail(status_of(e), error_message(e));
   }
+}
+
+void Server::log_answer(const Answer& answer, const ModelInstance& instance, const std::string& variant, bool shadow,
+                        double latency_ms, std::map<std::string, Tensor>&& outputs) {
+  if (!options_.prediction_log) return;
+  PredictionEntry e;
+  e.time_s = unix_time_s();
+  e.request_id = answer.request_id;
+  e.model = instance.name();
+  e.version = instance.version();
+  e.unit_id = answer.unit_id;
+  e.experiment = answer.experiment;
+  e.variant = variant;
+  e.shadow = shadow;
+  e.latency_ms = latency_ms;
+  e.outcome = answer.outcome;
+  e.outputs = std::move(outputs);
+  e.class_names = instance.class_names();
+  options_.prediction_log->append(std::move(e));
+}
+
+void Server::submit_shadow(const std::shared_ptr<Answer>& answer) {
+  ModelInstance& shadow = *answer->shadow;
+  // Shed first under load: a shadow copy only takes the lower half of the queue.
+  if (shadow.queued() * 2 >= static_cast<size_t>(shadow.options().queue_capacity)) {
+    answer->shadow_series->shadow_shed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  try {
+    shadow.check_inputs(answer->inputs);  // another version may declare other inputs
+  } catch (const Error&) {
+    answer->shadow_series->request_failure.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  Job job;
+  job.inputs = std::move(answer->inputs);
+  job.rows = answer->rows;
+  job.admitted = Clock::now();
+  job.done = [this, answer, instance = answer->shadow](JobResult&& r) mutable {
+    if (r.status == 200) {
+      answer->shadow_series->shadow_success.fetch_add(1, std::memory_order_relaxed);
+      log_answer(*answer, *instance, answer->shadow_variant, true, (r.queue_s + r.compute_s) * 1e3, std::move(r.outputs));
+    } else {
+      answer->shadow_series->request_failure.fetch_add(1, std::memory_order_relaxed);
+    }
+    release_instance(context_, instance);
+  };
+  if (!shadow.submit(std::move(job))) answer->shadow_series->shadow_shed.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace storefuse::infer::serve

@@ -6,13 +6,20 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "http_server.h"
 #include "metrics.h"
+#include "prediction_log.h"
 #include "repository.h"
+#include "routing.h"
+#include "storefuse/core/error.h"
 #include "v2_codec.h"
 
 namespace storefuse::infer::serve {
@@ -23,7 +30,30 @@ struct ServerOptions {
   std::string token;               // bearer token for the repository endpoints (and infer, with token_for_infer)
   bool token_for_infer = false;
   std::FILE* access_log = nullptr;  // one line per request, or none
+  // Live A/B: a request to /v2/models/NAME/infer of a routed model goes to
+  // the variant its unit is assigned (a versioned path bypasses routing).
+  const Routing* routing = nullptr;
+  PredictionLog* prediction_log = nullptr;  // every answer, or none
+  // POST /v1/visits:predict: threads decoding media and computing features
+  // (off the I/O thread), and the visits they may hold, running or waiting;
+  // past it: 503 + Retry-After.
+  int media_threads = 1;
+  int max_visits = 16;
 };
+
+// An Error as an HTTP status (Data, Usage, Unsupported: 400; Io: 404; else
+// 500) and as the message of {"error": ...}: problem (where); fix.
+http::status status_of(const Error& e);
+std::string error_message(const Error& e);
+// The request parameter `outcome` (a replay client's label, a known
+// conversion), copied into the prediction log; Error(Data) if not a number.
+std::optional<double> outcome_of(const std::map<std::string, std::string>& parameters);
+// Counts an answered job in its series: success (and rows) or failure, and
+// its queue, compute and request durations.
+void record(ModelSeries& s, const JobResult& r);
+// Releases an instance on an I/O thread, never in one of its own workers
+// (Job::done).
+void release_instance(boost::asio::io_context* context, std::shared_ptr<ModelInstance>& instance);
 
 class Server {
  public:
@@ -37,7 +67,32 @@ class Server {
   bool ready() const { return ready_.load() && repository_.any_ready(); }
 
  private:
-  void infer(HttpRequest&& request, Reply reply, const std::string& model, const std::string& version);
+  void infer(HttpRequest&& request, Reply reply, const std::string& request_id, const std::string& model,
+             const std::string& version);
+  // What an answer carries besides its outputs: the variant, and what the
+  // prediction log and the shadow copy need.
+  struct Answer {
+    std::string request_id, unit_id, experiment, variant;
+    std::optional<double> outcome;
+    std::shared_ptr<ModelInstance> shadow;  // the shadow variant's instance, or none
+    std::string shadow_variant;
+    ModelSeries* shadow_series = nullptr;
+    std::map<std::string, Tensor> inputs;  // for the shadow copy (storage shared)
+    int64_t rows = 0;
+  };
+  // A routed model's instance for the request's unit (the parameter the
+  // route names, else its header); fills `answer`'s routing fields and the
+  // variant's series. Error(Io) when that version is not loaded.
+  std::shared_ptr<ModelInstance> routed_instance(const Route& route, const std::map<std::string, std::string>& parameters,
+                                                 const HttpRequest& request, Answer& answer, ModelSeries*& series);
+  // The request's deadline: parameters.timeout (microseconds), else the default.
+  int64_t timeout_us(const std::map<std::string, std::string>& parameters) const;
+  // POST /v1/visits:predict (server_visits.cpp): runs on the media threads.
+  void visit(HttpRequest&& request, Reply reply, const std::string& request_id);
+  void run_visit(const HttpRequest& request, const Reply& reply, const std::string& request_id);
+  void log_answer(const Answer& answer, const ModelInstance& instance, const std::string& variant, bool shadow,
+                  double latency_ms, std::map<std::string, Tensor>&& outputs);
+  void submit_shadow(const std::shared_ptr<Answer>& answer);
   void log_access(const HttpRequest& request, const HttpResponse& response, const std::string& id, double ms);
 
   Repository& repository_;
@@ -47,6 +102,8 @@ class Server {
   std::atomic<bool> ready_{false};
   std::atomic<uint64_t> next_id_{1};
   std::mutex log_mutex_;
+  std::atomic<int> visits_{0};  // held by the media threads: running or waiting
+  boost::asio::thread_pool media_pool_;  // last: joined before the rest goes
 };
 
 }  // namespace storefuse::infer::serve

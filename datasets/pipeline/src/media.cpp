@@ -11,8 +11,10 @@ namespace storefuse::pipeline {
 namespace fs = std::filesystem;
 using datasets::Modality;
 
-features::SensorSeries read_sensor_csv(const fs::path& file, const features::SensorParams& p) {
-  CsvTable t = read_csv(file);
+namespace {
+
+features::SensorSeries sensor_series(const CsvTable& t, const features::SensorParams& p) {
+  const fs::path& file = t.file;
   const int time_col = t.require("timestamp_s");
   std::vector<int> cols;
   for (const auto& c : p.channels) cols.push_back(t.require(c.name));
@@ -42,6 +44,62 @@ features::SensorSeries read_sensor_csv(const fs::path& file, const features::Sen
   return s;
 }
 
+// Cut or zero-padded to clip_s; no samples at all is an error, not silence.
+std::vector<float> audio_clip(std::vector<float> samples, const std::string& where, const PipelineParams& params,
+                              const std::string& leave_out = "leave the sample's audio cell empty") {
+  if (samples.empty()) {
+    throw Error(ErrorKind::Data, "the WAV file holds no audio samples", where,
+                "replace the file, or " + leave_out + " (audio missing, mask 0)");
+  }
+  samples.resize(static_cast<size_t>(std::llround(params.clip_s * params.mfcc.sample_rate_hz)), 0.0f);
+  return samples;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (size_t i = 0; i < lines.size(); ++i) text += (i ? "\n" : "") + lines[i];
+  return text;
+}
+
+}  // namespace
+
+features::SensorSeries read_sensor_csv(const fs::path& file, const features::SensorParams& p) {
+  return sensor_series(read_csv(file), p);
+}
+
+SampleMedia decode_media(const EncodedMedia& media, const PipelineParams& params) {
+  SampleMedia m;
+  auto put = [&](Modality mod, const std::string& where, auto&& decode) {
+    try {
+      decode();
+    } catch (const Error& e) {
+      throw Error(e.kind(), e.problem(), where + (e.where().empty() || e.where() == where ? "" : ": " + e.where()),
+                  e.fix());
+    } catch (const std::exception& e) {  // a decoder's own exception (OpenCV)
+      throw Error(ErrorKind::Data, std::string("cannot decode it: ") + e.what(), where, "send a file storefuse decodes");
+    }
+    m.present[static_cast<int>(mod)] = true;
+  };
+  if (media.video && media.frames) {
+    throw Error(ErrorKind::Usage, "the visit has both a video and frames", "video, frames", "send one of them");
+  }
+  if (media.video) put(Modality::Visual, "video", [&] { m.frames = decode_clip_bytes(*media.video, params.visual); });
+  if (media.frames) put(Modality::Visual, "frames", [&] { m.frames = decode_images(*media.frames, params.visual); });
+  if (media.audio) {
+    put(Modality::Audio, "audio", [&] {
+      m.audio = audio_clip(features::decode_wav(*media.audio, "audio", params.mfcc.sample_rate_hz).samples, "audio", params, "leave the audio out");
+    });
+  }
+  if (media.pos_lines) put(Modality::Text, "pos", [&] { m.text = join_lines(*media.pos_lines); });
+  if (media.sensor_csv) {
+    put(Modality::Sensor, "sensor", [&] {
+      m.sensor_window = features::resample_window(sensor_series(parse_csv(*media.sensor_csv, "sensor"), params.sensor),
+                                                  params.sensor);
+    });
+  }
+  return m;
+}
+
 SampleMedia load_sample(const Manifest& manifest, const ManifestRow& row, const PosLogs& pos,
                         const PipelineParams& params) {
   SampleMedia m;
@@ -59,12 +117,7 @@ SampleMedia load_sample(const Manifest& manifest, const ManifestRow& row, const 
           m.frames = decode_clip(file, params.visual);
           break;
         case Modality::Audio: {
-          m.audio = features::read_wav(file, params.mfcc.sample_rate_hz).samples;
-          if (m.audio.empty()) {
-            throw Error(ErrorKind::Data, "the WAV file holds no audio samples", file.string(),
-                        "replace the file, or leave the sample's audio cell empty (audio missing, mask 0)");
-          }
-          m.audio.resize(static_cast<size_t>(std::llround(params.clip_s * params.mfcc.sample_rate_hz)), 0.0f);
+          m.audio = audio_clip(features::read_wav(file, params.mfcc.sample_rate_hz).samples, file.string(), params);
           break;
         }
         case Modality::Text:

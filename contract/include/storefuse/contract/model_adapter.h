@@ -71,6 +71,12 @@ class ModelAdapter {
   // Runs `b` through `session` (a Session over this adapter's model). A
   // model with a fixed batch dimension runs in pieces of that size.
   ModelOutputs run(infer::Session& session, const datasets::Batch& b) const;
+  // The contract's outputs of one run over feeds(b) (`rows` rows, a fixed
+  // batch's padding included), the first `n` rows of them. Throws
+  // Error(Model) for a missing or misshapen output.
+  ModelOutputs outputs(const std::map<std::string, infer::Tensor>& out, int64_t rows, int64_t n) const;
+  // The outputs run() asks a Session for: the contract's, and no others.
+  const infer::RunOptions& run_options() const { return run_options_; }
   // Appends `o` to `all` as probabilities (softmax of the logits). Throws
   // Error(Model) when the class count differs from all.n_classes.
   void append(const ModelOutputs& o, metrics::Outputs& all) const;

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -26,5 +28,16 @@ std::vector<uint8_t> frames_from_mats(const std::vector<cv::Mat>& clip, const Vi
 // window_s > 0, by the file's frame rate) and samples T frames. Throws Error
 // (Io) when it cannot be opened, (Data) when it has no frames.
 std::vector<uint8_t> read_clip(const std::filesystem::path& path, const VisualParams& p);
+
+// A clip given as encoded images (JPEG, PNG: what cv::imdecode reads), in
+// capture order: decoded, then sampled and preprocessed as frames_from_mats.
+// Throws Error (Data) naming the image that does not decode.
+std::vector<uint8_t> frames_from_images(const std::vector<std::string>& images, const VisualParams& p);
+
+// A video file's bytes (a request's upload): written to a private temporary
+// file, which cv::VideoCapture needs, decoded as read_clip, removed. Bytes
+// that do not decode are Error (Data); Error (Io) only when the temporary
+// file cannot be written.
+std::vector<uint8_t> read_clip_bytes(std::string_view bytes, const VisualParams& p);
 
 }  // namespace storefuse::features

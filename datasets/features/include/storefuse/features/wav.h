@@ -22,6 +22,8 @@ struct Audio {
 
 // Parses the bytes of a WAV file; `name` is only used in error messages.
 Audio decode_wav(std::string_view bytes, const std::string& name);
+// Parsed, then resampled to sample_rate_hz (audio_resample.h) if its rate differs.
+Audio decode_wav(std::string_view bytes, const std::string& name, int sample_rate_hz);
 
 // 16-bit PCM mono WAV bytes. Samples are rounded to the nearest step of
 // 1/32768 and clipped to [-1, 32767/32768]; non-finite samples throw Error (Data).

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "storefuse/features/visual.h"
@@ -16,6 +18,10 @@ namespace storefuse::pipeline {
 // T*H*W bytes. Throws Error: Io (cannot open), Data (no frames),
 // Unsupported (built without video decoding).
 std::vector<uint8_t> decode_clip(const std::filesystem::path& file, const features::VisualParams& p);
+// The same from a video file's bytes, and from encoded images in capture
+// order (features::read_clip_bytes, features::frames_from_images).
+std::vector<uint8_t> decode_clip_bytes(std::string_view bytes, const features::VisualParams& p);
+std::vector<uint8_t> decode_images(const std::vector<std::string>& images, const features::VisualParams& p);
 
 // Whether this build decodes video files.
 bool decodes_video();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace storefuse::pipeline {
@@ -31,6 +32,9 @@ struct CsvTable {
 // empty file, an unterminated quote, or a row whose field count differs from
 // the header's (naming the line).
 CsvTable read_csv(const std::filesystem::path& file);
+// The same from text in memory (a request's upload); `name` stands for the
+// file in errors ("name:line").
+CsvTable parse_csv(std::string_view text, const std::filesystem::path& name);
 
 // Strict number parsing of one cell: the whole cell must be the number.
 // Throws Error (Data) with `where` and the column name.

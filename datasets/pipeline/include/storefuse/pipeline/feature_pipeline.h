@@ -57,6 +57,21 @@ features::SensorSeries read_sensor_csv(const std::filesystem::path& file, const 
 SampleMedia load_sample(const Manifest& manifest, const ManifestRow& row, const PosLogs& pos,
                         const PipelineParams& params);
 
+// One visit's media as bytes, as a request uploads them rather than as
+// files; a modality left empty (nullopt) is missing.
+struct EncodedMedia {
+  std::optional<std::string> video;                  // a video file's bytes
+  std::optional<std::vector<std::string>> frames;    // or encoded images (JPEG, PNG), capture order
+  std::optional<std::string> audio;                  // a WAV file's bytes
+  std::optional<std::vector<std::string>> pos_lines; // POS lines, in order
+  std::optional<std::string> sensor_csv;             // a sensor CSV's text (read_sensor_csv's columns)
+};
+
+// Decodes each modality exactly as load_sample decodes its file, so that a
+// visit sent to the server gets the inputs `ingest` computes from the same
+// files. Throws storefuse::Error whose `where` names the modality.
+SampleMedia decode_media(const EncodedMedia& media, const PipelineParams& params);
+
 class FeaturePipeline {
  public:
   // Rebuilds the extractors a spec describes (the spec written by datagen or

@@ -10,12 +10,15 @@
 // The unit separator byte keeps ("ab", "c") and ("a", "bc") apart. The
 // function is part of the experiment's contract: changing it reshuffles
 // customers, so it is fixed and tested against golden values.
+//
+// It lives in storefuse_base because two programs must agree on it:
+// `storefuse abtest simulate` and `storefuse-infer serve --routing`.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
-namespace storefuse::abtest {
+namespace storefuse::traffic {
 
 enum class Variant { A, B };
 
@@ -25,4 +28,4 @@ Variant assign_variant(std::string_view experiment_id, std::string_view customer
                        double split_b);
 const char* to_string(Variant v);
 
-}  // namespace storefuse::abtest
+}  // namespace storefuse::traffic

@@ -1,10 +1,10 @@
-#include "storefuse/abtest/traffic_split.h"
+#include "storefuse/core/traffic_split.h"
 
 #include <string>
 
-#include "storefuse/abtest/random.h"
+#include "storefuse/core/random.h"
 
-namespace storefuse::abtest {
+namespace storefuse::traffic {
 
 uint64_t fnv1a64(std::string_view bytes) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -20,7 +20,7 @@ double assignment_unit(std::string_view experiment_id, std::string_view customer
   key.reserve(experiment_id.size() + customer_id.size() + 1);
   key.append(experiment_id).push_back('\x1f');
   key.append(customer_id);
-  return double(splitmix64_mix(fnv1a64(key)) >> 11) * 0x1.0p-53;
+  return double(random::splitmix64_mix(fnv1a64(key)) >> 11) * 0x1.0p-53;
 }
 
 Variant assign_variant(std::string_view experiment_id, std::string_view customer_id,
@@ -30,4 +30,4 @@ Variant assign_variant(std::string_view experiment_id, std::string_view customer
 
 const char* to_string(Variant v) { return v == Variant::A ? "A" : "B"; }
 
-}  // namespace storefuse::abtest
+}  // namespace storefuse::traffic
