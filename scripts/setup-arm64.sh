@@ -31,12 +31,14 @@ host_deps=(
 # What CMakeLists.txt and infer/CMakeLists.txt find_package/pkg_check for the
 # edge preset, arm64 builds: Boost program_options, TBB, Protobuf, OpenBLAS
 # (the pthread flavour, as scripts/setup.sh installs for amd64), GoogleTest
-# for the tests, and ONNX (in the sysroot, below). No arm64 protoc: the
+# for the tests, OpenSSL (the server's TLS), and ONNX and yaml-cpp (in the
+# sysroot, below). No arm64 protoc: the
 # runtime uses libonnx's onnx_proto; the host's protoc is all CMake finds.
 arm64_deps=(
   libboost-program-options-dev:arm64 libtbb-dev:arm64
   libprotobuf-dev:arm64
   libopenblas-pthread-dev:arm64 libgtest-dev:arm64
+  libssl-dev:arm64   # the server's TLS
 )
 # arm64 packages that cannot coexist with their amd64 twins: unpacked into
 # the sysroot (dpkg-deb -x), never installed, with the runtime libraries they

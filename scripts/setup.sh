@@ -8,7 +8,7 @@ build_deps=(
   libtorch-dev libopenblas0-pthread libopenblas-pthread-dev
   libopencv-dev libhdf5-dev libyaml-cpp-dev libboost-program-options-dev
   libtbb-dev libonnx-dev libprotobuf-dev protobuf-compiler
-  libspdlog-dev nlohmann-json3-dev
+  libspdlog-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Test and benchmark peers: reference values, fixtures and parity checks only.
@@ -19,6 +19,7 @@ peer_deps=(
   clang libclang-rt-14-dev   # the runtime loader's libFuzzer target
   time   # /usr/bin/time: peak memory of a command in the bad-input tests
   xxhash   # xxhsum: an independent check of the weights digest storefuse export writes
+  openssl curl   # the server's TLS test makes a certificate; curl is a second HTTP client
 )
 
 wanted=("${build_deps[@]}")

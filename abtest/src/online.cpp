@@ -29,7 +29,14 @@ std::vector<Observation> read_log(const std::filesystem::path& path) {
   }
   std::vector<Observation> log;
   std::unordered_map<std::string, std::string> seen;
+  // A server's prediction log (storefuse-infer serve) also holds shadow
+  // answers, never shown to a customer, and answers whose outcome has not
+  // come (an empty outcome; it arrives in a later row): neither is an event.
+  const std::vector<std::string>* shadow = t.has("shadow") ? &t.column("shadow") : nullptr;
+  const std::vector<std::string>& outcomes = t.column("outcome");
   for (size_t r : order) {
+    if (shadow && ((*shadow)[r] == "true" || (*shadow)[r] == "1")) continue;
+    if (outcomes[r].empty()) continue;
     Observation o{customers[r], variants[r], t.number("outcome", r)};
     if (o.variant != "A" && o.variant != "B") {
       throw Error(ErrorKind::Data, "variant '" + o.variant + "' is neither A nor B", t.where(r, "variant"));
@@ -42,7 +49,9 @@ std::vector<Observation> read_log(const std::filesystem::path& path) {
     }
     log.push_back(std::move(o));
   }
-  if (log.empty()) throw Error(ErrorKind::Data, "the log has no events", t.source);
+  if (log.empty())
+    throw Error(ErrorKind::Data, "the log has no events (rows with an outcome)", t.source,
+                "log outcomes: the request parameter 'outcome', or POST /v1/outcomes to the server");
   return log;
 }
 

@@ -64,6 +64,8 @@ int run_serve(const std::vector<std::string>& args) {
       ("token-file", po::value<std::string>(),
        "a file holding a bearer token that the repository endpoints require")
       ("token-for-infer", po::bool_switch(), "require the token for infer as well")
+      ("tls-cert", po::value<std::string>(), "serve HTTPS only (TLS 1.2+): a PEM certificate chain, with --tls-key")
+      ("tls-key", po::value<std::string>(), "the PEM private key of --tls-cert (unencrypted)")
       ("access-log", po::value<std::string>(), "a line per request (id, method, path, status, bytes, ms): a file, or - for stderr")
       ("routing", po::value<std::string>(),
        "live A/B: a YAML file of variants (versions) per model, their weights, the unit and an optional shadow (docs/serving.md)")
@@ -107,6 +109,8 @@ int run_serve(const std::vector<std::string>& args) {
   http.max_connections = positive("max-connections");
   http.idle_timeout = std::chrono::seconds(positive("idle-timeout-s"));
   http.read_timeout = std::chrono::seconds(positive("read-timeout-s"));
+  if (vm.count("tls-cert")) http.tls_cert = vm["tls-cert"].as<std::string>();
+  if (vm.count("tls-key")) http.tls_key = vm["tls-key"].as<std::string>();
 
   serve::ServerOptions server_options;
   server_options.default_timeout_us = vm["timeout-ms"].as<int64_t>() * 1000;

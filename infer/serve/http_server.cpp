@@ -4,9 +4,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <algorithm>
+#include <fstream>
 #include <optional>
+#include <type_traits>
 
 #include "storefuse/core/error.h"
 #include "v2_codec.h"
@@ -15,6 +19,7 @@ namespace storefuse::infer::serve {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 struct HttpServer::Acceptor {
@@ -32,51 +37,88 @@ HttpResponse make_response(const HttpRequest& request, http::status status, std:
   return res;
 }
 
-class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
+// What stop_accepting needs of a connection, plain or TLS.
+class HttpServer::ConnectionBase {
  public:
-  Connection(tcp::socket&& socket, HttpServer& server) : stream_(std::move(socket)), server_(server) {
+  virtual ~ConnectionBase() = default;
+  virtual net::any_io_executor executor() = 0;
+  virtual void drain() = 0;
+};
+
+struct HttpServer::Tls {
+  ssl::context context{ssl::context::tls_server};
+};
+
+template <class Stream>
+class HttpServer::Connection : public HttpServer::ConnectionBase,
+                               public std::enable_shared_from_this<HttpServer::Connection<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  template <class... TlsContext>
+  Connection(tcp::socket&& socket, HttpServer& server, TlsContext&... tls) : stream_(std::move(socket), tls...), server_(server) {
     server_.metrics_.open_connections.fetch_add(1);
   }
-  ~Connection() {
+  ~Connection() override {
     server_.metrics_.open_connections.fetch_sub(1);
     server_.connections_.fetch_sub(1);
   }
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  net::any_io_executor executor() override { return stream_.get_executor(); }
   // At shutdown: an idle connection gets a short while for a request that
   // may be on its way, then closes.
   // (A new expiry does not reach a read already waiting, so a timer of its
   // own cancels it.)
-  void drain() {
+  void drain() override {
     if (!idle_) return;
     drain_timer_.emplace(stream_.get_executor());
     drain_timer_->expires_after(kDrainWait);
-    drain_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec && self->idle_) self->stream_.cancel();
+    drain_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec && self->idle_) self->lowest().cancel();
     });
   }
 
-
   void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->handshake([self] { self->read(); }); });
   }
 
   // Refuses the connection: one 503 and close.
   void refuse() {
-    auto res = std::make_shared<HttpResponse>(http::status::service_unavailable, 11);
-    res->set(http::field::content_type, "application/json");
-    res->set(http::field::retry_after, "1");
-    res->keep_alive(false);
-    res->body() = error_body("the server is at its connection limit");
-    res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(5));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
-      beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    handshake([self = this->shared_from_this()] {
+      auto res = std::make_shared<HttpResponse>(http::status::service_unavailable, 11);
+      res->set(http::field::content_type, "application/json");
+      res->set(http::field::retry_after, "1");
+      res->keep_alive(false);
+      res->body() = error_body("the server is at its connection limit");
+      res->prepare_payload();
+      self->lowest().expires_after(std::chrono::seconds(5));
+      http::async_write(self->stream_, *res, [self, res](beast::error_code, size_t) { self->close(); });
     });
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS: the handshake, within the read timeout, then `next`; a failed one
+  // (a plain-HTTP client, a bad certificate) closes the connection.
+  template <class Next>
+  void handshake(Next next) {
+    if constexpr (kTls) {
+      lowest().expires_after(server_.options_.read_timeout);
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this(), next](beast::error_code ec) {
+        if (ec) {
+          self->server_.metrics_.http_errors.fetch_add(1);
+          beast::error_code ignored;
+          self->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+          return;
+        }
+        next();
+      });
+    } else {
+      next();
+    }
+  }
+
   void read() {
     idle_ = buffer_.size() == 0;
     parser_.emplace();
@@ -85,16 +127,17 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     // A connection's first request, header and body, must arrive within the
     // read timeout; each later one within the idle timeout (one timer for
     // the wait and the read).
-    stream_.expires_after(server_.closing_.load() ? kDrainWait
-                          : first_ ? server_.options_.read_timeout : server_.options_.idle_timeout);
+    lowest().expires_after(server_.closing_.load() ? kDrainWait
+                           : first_ ? server_.options_.read_timeout : server_.options_.idle_timeout);
     first_ = false;
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
     idle_ = false;
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::connection_reset ||
-        ec == net::error::operation_aborted) {
+        ec == net::error::operation_aborted || ec == net::error::eof || ec == ssl::error::stream_truncated) {
       return close();
     }
     if (ec) {
@@ -116,8 +159,8 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     }
     HttpRequest request = parser_->release();
     server_.in_flight_.fetch_add(1);
-    stream_.expires_never();
-    auto self = shared_from_this();
+    lowest().expires_never();
+    auto self = this->shared_from_this();
     Reply reply = [self](HttpResponse&& res) {
       auto shared = std::make_shared<HttpResponse>(std::move(res));
       net::post(self->stream_.get_executor(), [self, shared] { self->write(std::move(*shared), false, true); });
@@ -140,8 +183,8 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     if (server_.closing_.load()) res.keep_alive(false);
     const bool keep = res.keep_alive() && !close_after;
     response_ = std::make_shared<HttpResponse>(std::move(res));
-    stream_.expires_after(server_.options_.read_timeout);
-    http::async_write(stream_, *response_, [self = shared_from_this(), keep, answered](beast::error_code ec, size_t) {
+    lowest().expires_after(server_.options_.read_timeout);
+    http::async_write(stream_, *response_, [self = this->shared_from_this(), keep, answered](beast::error_code ec, size_t) {
       self->response_.reset();
       if (answered) self->server_.in_flight_.fetch_sub(1);
       if (ec || !keep) return self->close();
@@ -149,12 +192,22 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
+  // TLS sends its close_notify first (bounded: a peer that is gone does not
+  // hold the connection); then the TCP send side shuts.
   void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      lowest().expires_after(kDrainWait);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ec;
+        self->lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -164,6 +217,16 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   std::optional<net::steady_timer> drain_timer_;
   static constexpr std::chrono::milliseconds kDrainWait{250};
 };
+
+namespace {
+
+// OpenSSL's reason for the last failure, for an error message.
+std::string ssl_reason(const beast::error_code& ec) {
+  std::string m = ec.message();
+  return m.empty() ? "refused" : m;
+}
+
+}  // namespace
 
 HttpServer::HttpServer(HttpOptions options, Handler handler, Metrics& metrics)
     : options_(std::move(options)), handler_(std::move(handler)), metrics_(metrics), acceptor_(std::make_unique<Acceptor>(context_)) {
@@ -181,6 +244,30 @@ HttpServer::HttpServer(HttpOptions options, Handler handler, Metrics& metrics)
     throw Error(ErrorKind::Io, "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message(),
                 "storefuse-infer serve", "pick another --port, or stop what holds this one");
   port_ = a.local_endpoint().port();
+  if (options_.tls_cert.empty() != options_.tls_key.empty())
+    throw Error(ErrorKind::Usage, "TLS needs both a certificate and its key", "--tls-cert, --tls-key",
+                "give both PEM files, or neither for plain HTTP");
+  if (!options_.tls_cert.empty()) {
+    for (const std::string* file : {&options_.tls_cert, &options_.tls_key})
+      if (!std::ifstream(*file))
+        throw Error(ErrorKind::Usage, "cannot read the TLS " + std::string(file == &options_.tls_cert ? "certificate" : "key"),
+                    *file, "check the path and its permissions");
+    tls_ = std::make_unique<Tls>();
+    auto& ctx = tls_->context;
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    ctx.use_certificate_chain_file(options_.tls_cert, ec);
+    if (ec)
+      throw Error(ErrorKind::Usage, "cannot use the TLS certificate: " + ssl_reason(ec), options_.tls_cert,
+                  "give a PEM certificate chain (the server's certificate first)");
+    ctx.use_private_key_file(options_.tls_key, ssl::context::pem, ec);
+    if (ec)
+      throw Error(ErrorKind::Usage, "cannot use the TLS key: " + ssl_reason(ec), options_.tls_key,
+                  "give the PEM private key the certificate was made with, unencrypted");
+    if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
+      throw Error(ErrorKind::Usage, "the TLS key does not belong to the certificate", options_.tls_key,
+                  "give the key the certificate was made with");
+  }
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -198,23 +285,30 @@ void HttpServer::accept() {
       return accept();
     }
     const int open = connections_.fetch_add(1) + 1;
-    auto c = std::make_shared<Connection>(std::move(socket), *this);
-    if (open > options_.max_connections || closing_.load()) {
-      metrics_.refused_connections.fetch_add(1);
-      c->refuse();
+    if (tls_) {
+      admit(std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *this, tls_->context), open);
     } else {
-      {
-        std::lock_guard<std::mutex> lock(registry_mutex_);
-        // Drop the entries of closed connections now and then.
-        if (registry_.size() >= 2 * static_cast<size_t>(options_.max_connections))
-          registry_.erase(std::remove_if(registry_.begin(), registry_.end(), [](const auto& w) { return w.expired(); }),
-                          registry_.end());
-        registry_.push_back(c);
-      }
-      c->start();
+      admit(std::make_shared<Connection<beast::tcp_stream>>(std::move(socket), *this), open);
     }
     accept();
   });
+}
+
+template <class C>
+void HttpServer::admit(const std::shared_ptr<C>& c, int open) {
+  if (open > options_.max_connections || closing_.load()) {
+    metrics_.refused_connections.fetch_add(1);
+    return c->refuse();
+  }
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex_);
+    // Drop the entries of closed connections now and then.
+    if (registry_.size() >= 2 * static_cast<size_t>(options_.max_connections))
+      registry_.erase(std::remove_if(registry_.begin(), registry_.end(), [](const auto& w) { return w.expired(); }),
+                      registry_.end());
+    registry_.push_back(c);
+  }
+  c->start();
 }
 
 void HttpServer::stop_accepting() {

@@ -1,7 +1,9 @@
 // HTTP/1.1 with keep-alive on Boost.Beast: an acceptor and a few I/O
 // threads; every connection reads one request at a time (bounded header
 // and body, read and idle timeouts), hands it to the handler, and writes the
-// answer the handler gives back, from any thread.
+// answer the handler gives back, from any thread. With a certificate and a
+// key, every connection is TLS (1.2 or later, OpenSSL through Beast's
+// ssl_stream), the handshake bounded by the read timeout.
 #pragma once
 
 #include <atomic>
@@ -37,11 +39,14 @@ struct HttpOptions {
   int max_connections = 256;
   std::chrono::seconds read_timeout{30};  // a request's header and body
   std::chrono::seconds idle_timeout{60};  // a keep-alive connection between requests
+  std::string tls_cert;  // PEM certificate chain; with tls_key: HTTPS only
+  std::string tls_key;   // PEM private key
 };
 
 class HttpServer {
  public:
-  // Binds and listens (throws Error(Io) naming the address when it cannot).
+  // Binds and listens (throws Error(Io) naming the address when it cannot;
+  // Error(Usage) naming the file for a certificate or key OpenSSL refuses).
   HttpServer(HttpOptions options, Handler handler, Metrics& metrics);
   ~HttpServer();
   int port() const { return port_; }
@@ -60,8 +65,13 @@ class HttpServer {
   void stop();
 
  private:
+  class ConnectionBase;
+  template <class Stream>
   class Connection;
+  struct Tls;
   void accept();
+  template <class C>
+  void admit(const std::shared_ptr<C>& connection, int open);
 
   HttpOptions options_;
   Handler handler_;
@@ -69,12 +79,13 @@ class HttpServer {
   boost::asio::io_context context_;
   struct Acceptor;
   std::unique_ptr<Acceptor> acceptor_;
+  std::unique_ptr<Tls> tls_;  // none: plain HTTP
   int port_ = 0;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int> connections_{0};
   std::atomic<bool> closing_{false};
   std::mutex registry_mutex_;
-  std::vector<std::weak_ptr<Connection>> registry_;  // for stop_accepting
+  std::vector<std::weak_ptr<ConnectionBase>> registry_;  // for stop_accepting
   // Keeps the I/O threads running while every connection waits for a worker
   // and the acceptor is closed (no socket operation pending).
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

@@ -127,6 +127,11 @@ void Server::handle(HttpRequest&& request, Reply reply) {
       if (options_.token_for_infer && !authorized()) return;
       return visit(std::move(req), std::move(answer), id);
     }
+    if (p.size() == 2 && p[0] == "v1" && p[1] == "outcomes") {
+      if (!post) return fail(http::status::method_not_allowed, "/v1/outcomes takes POST");
+      if (options_.token_for_infer && !authorized()) return;
+      return respond(http::status::ok, outcomes(req.body()));
+    }
     if (p.empty() || p[0] != "v2") return fail(http::status::not_found, "no such endpoint: " + std::string(req.target()));
     if (p.size() == 1 && get)
       return respond(http::status::ok, std::string("{\"name\":\"storefuse-infer\",\"version\":\"") + STOREFUSE_VERSION +

@@ -90,6 +90,8 @@ class Server {
   // POST /v1/visits:predict (server_visits.cpp): runs on the media threads.
   void visit(HttpRequest&& request, Reply reply, const std::string& request_id);
   void run_visit(const HttpRequest& request, const Reply& reply, const std::string& request_id);
+  // POST /v1/outcomes (server_outcomes.cpp): the answer's body.
+  std::string outcomes(const std::string& body);
   void log_answer(const Answer& answer, const ModelInstance& instance, const std::string& variant, bool shadow,
                   double latency_ms, std::map<std::string, Tensor>&& outputs);
   void submit_shadow(const std::shared_ptr<Answer>& answer);

@@ -5,8 +5,8 @@ real HTTP clients (Python's http.client and curl).
   serve_test.py CASE STOREFUSE_INFER SEED_DIR [STOREFUSE]
 
 CASE: protocol, binary, predict_parity, batching, bad_inputs, limits,
-repository, sigterm, ab_assignment, ab_sticky, ab_shadow, prediction_log,
-ab_analyse, routing_errors. predict_parity needs STOREFUSE (the toolkit,
+repository, sigterm, tls, ab_assignment, ab_sticky, ab_shadow, prediction_log,
+ab_analyse, outcomes, routing_errors. predict_parity needs STOREFUSE (the toolkit,
 for datagen) and h5py; ab_analyse needs STOREFUSE (abtest simulate and
 analyse). Every server is stopped at exit."""
 import http.client
@@ -447,6 +447,60 @@ def case_repository():
     check(s.stop() == 0, "exit status")
 
 
+def case_tls():
+    """--tls-cert/--tls-key: HTTPS with a self-signed certificate (openssl
+    req), checked by Python's ssl and by curl; a plain-HTTP client and a
+    failed handshake leave the server serving; bad certificate files stop
+    it at start with exit 2."""
+    import ssl
+    cert, key, other = (os.path.join(WORK, n) for n in ("cert.pem", "key.pem", "other.pem"))
+    for c, k in ((cert, key), (os.path.join(WORK, "cert2.pem"), other)):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", k, "-out", c, "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    s = Server("--tls-cert", cert, "--tls-key", key)
+    trusted = ssl.create_default_context(cafile=cert)
+    body = json_request(rows_of(1))
+
+    def https(context, path="/v2/health/ready", method="GET", data=None):
+        c = http.client.HTTPSConnection("127.0.0.1", s.port, timeout=30, context=context)
+        c.request(method, path, body=data)
+        r = c.getresponse()
+        return r.status, r.read(), c
+
+    st, data, c = https(trusted, infer_path(), "POST", body)
+    check(st == 200 and "outputs" in json.loads(data), f"HTTPS infer: {st} {data[:200]}")
+    check(c.sock.version() in ("TLSv1.2", "TLSv1.3"), f"protocol {c.sock.version()}")
+    # Keep-alive over TLS: a second request on the same connection.
+    c.request("POST", infer_path(), body=body)
+    r = c.getresponse()
+    check(r.status == 200 and r.read(), "a second request on the TLS connection")
+    print(f"HTTPS: {c.sock.version()}, {c.sock.cipher()[0]}; keep-alive answered")
+    # An untrusted client refuses the certificate; the server keeps serving.
+    try:
+        https(ssl.create_default_context())
+        fail("a client without the certificate accepted it")
+    except ssl.SSLError as e:
+        print(f"a client that does not trust the certificate: {type(e).__name__} ({e.reason})")
+    # Plain HTTP on the TLS port: no answer (the handshake fails), the connection closes, the server keeps serving.
+    try:
+        st, _, _ = s.call("GET", "/v2/health/live")
+        check(st != 200, "plain HTTP was answered on the TLS port")
+    except (http.client.HTTPException, ConnectionError, OSError) as e:
+        print(f"plain HTTP on the TLS port: {type(e).__name__}")
+    r = subprocess.run(["curl", "-sS", "--cacert", cert, f"https://127.0.0.1:{s.port}/v2/models/seed"], capture_output=True, text=True)
+    check(r.returncode == 0 and json.loads(r.stdout)["name"] == "seed", f"curl over HTTPS: {r.returncode} {r.stdout} {r.stderr}")
+    check(https(trusted)[0] == 200, "the server stopped answering")
+    check(s.stop() == 0, "exit status")
+    # Refused at start, naming the file.
+    for args, words in ((["--tls-cert", cert], "both a certificate and its key"),
+                        (["--tls-cert", os.path.join(WORK, "none.pem"), "--tls-key", key], "cannot read the TLS certificate"),
+                        (["--tls-cert", key, "--tls-key", key], "certificate"),
+                        (["--tls-cert", cert, "--tls-key", other], "key values mismatch")):
+        r = subprocess.run([INFER, "serve", "--model", MODEL, "--port", "0"] + args, capture_output=True, text=True, timeout=60)
+        print(f"{' '.join(os.path.basename(a) for a in args)}: exit {r.returncode}: {r.stderr.strip().splitlines()[0]}")
+        check(r.returncode == 2 and words in r.stderr, f"{args}: {r.returncode} {r.stderr}")
+
+
 def case_sigterm():
     s = Server("--grace-period", "1.0", "--workers", "1")
     body = json_request(rows_of(9, rows=8))
@@ -871,6 +925,64 @@ def case_ab_analyse():
     check(ra["online"]["customers"] == rs["online"]["customers"], "customers per variant differ")
     check(ra["verdict"] == rs["verdict"], "the verdicts differ")
     check(ra["online"].get("mean") == rs["online"].get("mean"), "the means differ")
+
+
+def case_outcomes():
+    """POST /v1/outcomes: outcomes arriving after the answers are logged with
+    the customer's variant; analyse reads the log, skipping the answers
+    without an outcome and the shadow rows; a bad request logs nothing."""
+    check(STOREFUSE, "outcomes needs the storefuse toolkit (abtest analyse)")
+    repo = make_repository([1, 2])
+    log = os.path.join(WORK, "live.jsonl")
+    exp, n = "outcomes-ab", 120
+    s = Server("--repository", repo, "--routing", write_routing(ab_routing(0.5, experiment=exp, shadow=True)),
+               "--prediction-log", log, model=False)
+    c = s.conn()
+    customers = [f"u{i:03d}" for i in range(n)]
+    variant = {}
+    for i, cid in enumerate(customers):
+        body, headers = binary_infer(rows_of(i), {"customer_id": cid}, outputs=["dwell_s"])
+        st, _, data = s.call("POST", infer_path(), body, headers, conn=c)
+        check(st == 200, f"infer {i}: {st} {data[:200]}")
+        variant[cid] = json.loads(data)["parameters"]["variant"]
+    # B's customers do better: 4 in 5 against 1 in 5.
+    outcome = {cid: int((i % 5 < 4) if variant[cid] == "B" else (i % 5 == 0)) for i, cid in enumerate(customers)}
+    batch = [{"customer_id": cid, "outcome": outcome[cid], "request_id": f"r{i}"} for i, cid in enumerate(customers)]
+    st, ans = s.json("POST", "/v1/outcomes", json.dumps({"model": "seed", "outcomes": batch}).encode())
+    check(st == 200 and ans == {"logged": n, "dropped": 0}, f"outcomes: {st} {ans}")
+    bad = [({"model": "seed", "outcomes": batch[:3] + [{"customer_id": "x", "outcome": "yes"}]}, "'outcome' is not a finite number"),
+           ({"model": "seed", "outcomes": [{"customer_id": "x", "outcome": 1, "extra": 2}]}, "unknown field 'extra'"),
+           ({"model": "nope", "outcomes": []}, "is in no experiment"),
+           ({"model": "seed", "outcomes": [{"outcome": 1}]}, "'customer_id' is missing"),
+           ({"model": "seed", "outcomes": [{"customer_id": "x", "outcome": 1}] * 10001}, "over the limit")]
+    for body, words in bad:
+        st, ans = s.json("POST", "/v1/outcomes", json.dumps(body).encode())
+        check(st == 400 and words in ans["error"], f"{words}: {st} {ans}")
+    check(s.call("GET", "/v1/outcomes")[0] == 405, "GET /v1/outcomes")
+    check(s.stop() == 0, "exit status")
+    rows = read_jsonl(log)
+    events = [r for r in rows if "outcome" in r]
+    shadows = [r for r in rows if r.get("shadow")]
+    check(len(events) == n and len(rows) == len(events) + n + len(shadows), f"{len(rows)} rows, {len(events)} outcomes")
+    for r in events:
+        check(r["variant"] == variant[r["customer_id"]] and r["experiment"] == exp and r["outcome"] == outcome[r["customer_id"]],
+              f"outcome row {r}")
+        check(str(r["model_version"]) == ("2" if r["variant"] == "B" else "1"), f"version of {r}")
+    sets = ["--set", f"abtest.online.experiment_id={exp}", "--set", "abtest.online.split_b=0.5"]
+    an = subprocess.run([STOREFUSE, "abtest", "analyse", "--log", log, "--out", os.path.join(WORK, "an")] + sets,
+                        capture_output=True, text=True)
+    check(an.returncode == 0, f"analyse: {an.stdout} {an.stderr}")
+    report = json.load(open(os.path.join(WORK, "an", "report.json")))
+    online = report["online"]
+    print(f"{len(rows)} log rows ({n} answers, {len(shadows)} shadow, {len(events)} outcomes): analyse {report['verdict']}, "
+          f"customers {online['customers']}, means {online.get('mean')}")
+    check(sum(online["customers"].values()) == n, "analyse did not count each customer once")
+    check(online["mean"]["b"] > online["mean"]["a"], "B's better outcomes are not seen")
+    # Without a prediction log the endpoint refuses, saying why.
+    s = Server("--repository", repo, "--routing", write_routing(ab_routing(0.5)), model=False)
+    st, ans = s.json("POST", "/v1/outcomes", json.dumps({"outcomes": []}).encode())
+    check(st == 400 and "no prediction log" in ans["error"], f"no log: {st} {ans}")
+    check(s.stop() == 0, "exit status")
 
 
 def case_routing_errors():
