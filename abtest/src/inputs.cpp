@@ -1,6 +1,8 @@
 #include "storefuse/abtest/inputs.h"
 
 #include <algorithm>
+#include <iomanip>
+#include <sstream>
 #include <cmath>
 #include <set>
 #include <unordered_map>
@@ -278,7 +280,11 @@ PairedData align(const Predictions& a, const Predictions& b, const Labels& label
                   "write one column per class the model predicts; the labels (" + labels.source + ") have it");
     }
     if (p->bad_sum) {
-      throw Error(ErrorKind::Data, "probabilities sum to " + std::to_string(p->bad_sum->sum) + ", not 1",
+      // Four significant digits: the sum of decimals read as floats (0.4999995
+      // or 0.5000001 for a row written to sum to 0.5) reads as the user wrote it.
+      std::ostringstream sum;
+      sum << std::setprecision(4) << p->bad_sum->sum;
+      throw Error(ErrorKind::Data, "probabilities sum to " + sum.str() + ", not 1",
                   p->bad_sum->where,
                   "write softmax outputs over every class (" + std::to_string(p->class_names.size()) +
                       " p_ columns here), or logit_<class> columns for raw scores");

@@ -4,8 +4,8 @@
 # open-loop arrival rate each one holds with p99 latency under P99_MS,
 # found by serve_loadgen --find-max-rate. Both servers run pinned to one core
 # (SERVER_CPU) and stay up; the load generator runs pinned to another
-# (CLIENT_CPU). Rounds alternate which server goes first (peer first in odd
-# rounds); the script prints every step, every round and the per-round ratios
+# (CLIENT_CPU). Each round starts with the next server (the peer first in
+# round 1); the script prints every step, every round and the per-round ratios
 # with their median. Without a `serve` command in BUILD's storefuse-infer
 # (its `serve --help` fails), only the peer is measured.
 #
@@ -23,6 +23,10 @@
 #        BUSY_POLL 1: the load generator spins on its core rather than sleep
 #                  between requests, so its sends are not late (1; 0: sleeps)
 #        SF_ARGS   more `storefuse-infer serve` options (e.g. "--workers 1")
+#        BATCHED_ARGS  if set, a third server, "batched": storefuse with SF_ARGS
+#                  and these (e.g. "--max-batch 16 --max-queue-delay-us 2000"),
+#                  measured in the same rounds; the summary adds batched /
+#                  storefuse per round
 #        WARMUP_S  seconds of load at WARMUP_RATE req/s on each server before
 #                  the rounds (2, 200): JIT, caches and allocators settle
 # Needs node, /usr/bin/python3 and bench/peers/node_modules/onnxruntime-node
@@ -141,6 +145,15 @@ if "$bin" serve --help >"$tmp/serve_help" 2>&1; then
   else
     echo "== storefuse-infer serve did not come up: measuring the peer alone"
   fi
+  if [ -n "${BATCHED_ARGS:-}" ] && [ -n "${route[storefuse]:-}" ]; then
+    port[batched]=$(free_port)
+    # shellcheck disable=SC2206
+    batched_extra=("${extra[@]}" ${BATCHED_ARGS})
+    start "storefuse-infer serve (batched)" "$tmp/batched.log" "$bin" serve --model "$model" --port "${port[batched]}" \
+      --host 127.0.0.1 "${batched_extra[@]}"
+    route[batched]=$(route_of "${port[batched]}")
+    servers+=(batched)
+  fi
 else
   echo "== $bin has no serve command (serve --help fails): measuring the peer alone"
 fi
@@ -152,6 +165,9 @@ echo "== model $model, batch $batch, $format body ($(wc -c <"$tmp/body") bytes),
 echo "   peer: node bench/serve/ort_server.js --threads $threads on 127.0.0.1:${port[peer]}${route[peer]}"
 if [ -n "${port[storefuse]:-}" ] && [ -n "${route[storefuse]:-}" ]; then
   echo "   storefuse: $bin serve ${extra[*]} on 127.0.0.1:${port[storefuse]}${route[storefuse]}"
+fi
+if [ -n "${port[batched]:-}" ]; then
+  echo "   batched: $bin serve ${batched_extra[*]} on 127.0.0.1:${port[batched]}${route[batched]}"
 fi
 for s in "${servers[@]}"; do
   printf '   warm-up %s: ' "$s"
@@ -194,8 +210,9 @@ EOF
 
 : >"$tmp/results"
 for round in $(seq "$rounds"); do
-  order=("${servers[@]}")
-  if [ $((round % 2)) -eq 0 ] && [ ${#servers[@]} -eq 2 ]; then order=("${servers[1]}" "${servers[0]}"); fi
+  # Each round starts one server later than the one before (peer first in round 1).
+  order=()
+  for i in $(seq 0 $((${#servers[@]} - 1))); do order+=("${servers[$(((i + round - 1) % ${#servers[@]}))]}"); done
   for s in "${order[@]}"; do measure "$s" "$round"; done
 done
 
@@ -213,6 +230,12 @@ if "storefuse" in by and "peer" in by:
     ratios = [by["storefuse"][r][0] / by["peer"][r][0] for r in sorted(by["peer"])
               if r in by["storefuse"] and by["peer"][r][0] > 0]
     print("== storefuse / peer max rate, per round: " + " ".join("%.2f" % x for x in ratios))
+    if ratios:
+        print("== median ratio %.2f" % statistics.median(ratios))
+if "batched" in by and "storefuse" in by:
+    ratios = [by["batched"][r][0] / by["storefuse"][r][0] for r in sorted(by["storefuse"])
+              if r in by["batched"] and by["storefuse"][r][0] > 0]
+    print("== batched / storefuse (batch 1) max rate, per round: " + " ".join("%.2f" % x for x in ratios))
     if ratios:
         print("== median ratio %.2f" % statistics.median(ratios))
 EOF

@@ -52,6 +52,9 @@ int run_serve(const std::vector<std::string>& args) {
       ("max-batch", po::value<int>()->default_value(1), "rows per run with dynamic batching (1: off)")
       ("max-queue-delay-us", po::value<int64_t>()->default_value(0),
        "how long a worker waits for more requests to fill a batch (0: never waits)")
+      ("max-queue-wait-ms", po::value<double>()->default_value(0.0),
+       "refuse (503) a request that would wait longer than this in the queue, by the recent compute time per "
+       "request; 0: only --queue bounds it")
       ("queue", po::value<int>()->default_value(64), "requests queued per model version; past it: 503 + Retry-After")
       ("timeout-ms", po::value<int64_t>()->default_value(0),
        "deadline of a request that gives none (parameters.timeout, microseconds); 0: none")
@@ -97,6 +100,9 @@ int run_serve(const std::vector<std::string>& args) {
   batch.max_batch = positive("max-batch");
   batch.max_queue_delay_us = vm["max-queue-delay-us"].as<int64_t>();
   batch.queue_capacity = positive("queue");
+  const double max_wait_ms = vm["max-queue-wait-ms"].as<double>();
+  if (!(max_wait_ms >= 0)) throw Error(ErrorKind::Usage, "--max-queue-wait-ms must not be negative", "storefuse-infer serve");
+  batch.max_queue_wait_us = static_cast<int64_t>(max_wait_ms * 1000);
   if (batch.max_queue_delay_us < 0)
     throw Error(ErrorKind::Usage, "--max-queue-delay-us must not be negative", "storefuse-infer serve");
 

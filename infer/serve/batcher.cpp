@@ -118,6 +118,11 @@ bool ModelInstance::submit(Job job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || static_cast<int>(queue_.size()) >= options_.queue_capacity) return false;
+    if (options_.max_queue_wait_us > 0) {
+      const int64_t ahead = static_cast<int64_t>(queue_.size());  // requests queued before it
+      const int64_t wait_ns = ahead * service_ns_.load(std::memory_order_relaxed) / options_.workers;
+      if (wait_ns > options_.max_queue_wait_us * 1000) return false;
+    }
     queue_.push_back(std::move(job));
   }
   wake_.notify_one();
@@ -229,6 +234,12 @@ void ModelInstance::run_batch(Session& session, std::vector<Job>& jobs) {
       run_batch(session, one);
     }
     return;
+  }
+  {
+    const int64_t per = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count() /
+                        static_cast<int64_t>(live.size());
+    const int64_t old = service_ns_.load(std::memory_order_relaxed);
+    service_ns_.store(old == 0 ? per : (4 * old + per) / 5, std::memory_order_relaxed);
   }
   series_.exec_count.fetch_add(1, std::memory_order_relaxed);
   series_.compute_seconds.observe(seconds(end - start));

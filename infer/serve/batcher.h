@@ -6,6 +6,7 @@
 // and outputs all have a dynamic first dimension; otherwise one at a time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -32,6 +33,12 @@ struct BatchOptions {
   int max_batch = 1;              // rows per run; 1 turns batching off
   int64_t max_queue_delay_us = 0; // how long a worker waits to fill a batch
   int queue_capacity = 64;        // requests waiting; past it: 503
+  // Admission by expected wait: a request that would wait longer than this
+  // in the queue (the requests ahead of it times the recent compute time per
+  // request, over the workers) is refused (503) instead of queued, so that
+  // admitted requests keep their latency under overload. 0: off (the queue
+  // bound alone).
+  int64_t max_queue_wait_us = 0;
 };
 
 // What a run gives a request back.
@@ -101,6 +108,9 @@ class ModelInstance {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
+  // Recent compute time per request (an exponential average over runs, a
+  // batched run's time shared by its requests), for max_queue_wait_us.
+  std::atomic<int64_t> service_ns_{0};
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

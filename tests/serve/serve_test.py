@@ -5,7 +5,7 @@ real HTTP clients (Python's http.client and curl).
   serve_test.py CASE STOREFUSE_INFER SEED_DIR [STOREFUSE]
 
 CASE: protocol, binary, predict_parity, batching, bad_inputs, limits,
-repository, sigterm, tls, ab_assignment, ab_sticky, ab_shadow, prediction_log,
+repository, sigterm, tls, queue_wait, ab_assignment, ab_sticky, ab_shadow, prediction_log,
 ab_analyse, outcomes, routing_errors. predict_parity needs STOREFUSE (the toolkit,
 for datagen) and h5py; ab_analyse needs STOREFUSE (abtest simulate and
 analyse). Every server is stopped at exit."""
@@ -82,7 +82,10 @@ class Server:
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout)
+        code = self.proc.wait(timeout)
+        if code != 0:
+            print(f"the server exited {code}; its stderr ends:\n{self.stderr()[-800:]}")
+        return code
 
 
 def rows_of(seed, rows=1):
@@ -370,17 +373,28 @@ def case_limits():
     print("burst of 12:", sorted(map(str, statuses)))
     check(statuses.count(200) >= 1 and 503 in statuses, f"burst: {statuses}")
     check(all(r == "1" for r in retry), "503 without Retry-After")
-    # Connections past the limit: 503 and close.
+    check(s.json("GET", "/v2/health/live")[0] == 200, "the server stopped answering")
+    check(s.stop() == 0, "exit status")
+    # Connections past the limit: 503 and close. A server of its own, whose
+    # read timeout (30 s) cannot free the 4 held connections however slowly
+    # a loaded machine runs this.
+    s = Server("--max-connections", "4")
     socks = []
     import socket
-    for _ in range(6):
+    for _ in range(4):
         socks.append(socket.create_connection(("127.0.0.1", s.port)))
-    time.sleep(0.3)
-    refused = raw_request(s.port, b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+    deadline = time.time() + 10
+    while time.time() < deadline:  # until the server has accepted all 4
+        refused = raw_request(s.port, b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        if refused.startswith(b"HTTP/1.1 503"):
+            break
+        time.sleep(0.1)
     check(refused.startswith(b"HTTP/1.1 503"), f"past the connection limit: {refused[:60]}")
     for k in socks:
         k.close()
-    time.sleep(1.5)  # idle connections time out
+    deadline = time.time() + 10
+    while time.time() < deadline and not raw_request(s.port, b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 200"):
+        time.sleep(0.1)  # the closed connections leave the count
     check(s.json("GET", "/v2/health/live")[0] == 200, "the server stopped answering")
     check(s.stop() == 0, "exit status")
 
@@ -444,6 +458,37 @@ def case_repository():
     check(not failed, f"requests failed during reloads: {failed[:5]}")
     check(s.json("POST", infer_path(), body)[1]["model_version"] == "3", "the new version does not serve")
     check("reloaded" in s.stderr(), "SIGHUP did not reload")
+    check(s.stop() == 0, "exit status")
+
+
+def case_queue_wait():
+    """--max-queue-wait-ms: with one worker and a 1 µs budget, a request
+    that finds others queued is refused (503 + Retry-After) instead of
+    waiting; one that finds the queue empty is served; no other status."""
+    s = Server("--workers", "1", "--max-queue-wait-ms", "0.001")
+    # Binary bodies of 64 rows: cheap to read, long to compute, so requests queue.
+    body, headers = binary_infer(rows_of(3, rows=64))
+    check(s.call("POST", infer_path(), body, headers)[0] == 200, "a request on an idle server")  # the compute time is known now
+    statuses, retry = [], []
+    start = threading.Barrier(32)
+
+    def send():
+        start.wait()
+        st, h, _ = s.call("POST", infer_path(), body, headers)
+        statuses.append(st)
+        if st == 503:
+            retry.append(h.get("Retry-After"))
+
+    threads = [threading.Thread(target=send) for _ in range(32)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    counts = {st: statuses.count(st) for st in set(statuses)}
+    text = s.call("GET", "/metrics")[2].decode()
+    rejected = metric(text, "storefuse_inference_request_rejected", model="seed", version="1")
+    print(f"32 concurrent requests, 1 worker, 1 µs queue budget: {counts}; rejected counter {rejected}")
+    check(set(counts) <= {200, 503} and counts.get(200, 0) >= 1 and counts.get(503, 0) >= 1, f"statuses {counts}")
+    check(all(r == "1" for r in retry) and rejected == counts[503], "Retry-After or the rejected counter")
+    check(s.call("POST", infer_path(), body, headers)[0] == 200, "the server stopped answering")
     check(s.stop() == 0, "exit status")
 
 
@@ -959,7 +1004,8 @@ def case_outcomes():
         st, ans = s.json("POST", "/v1/outcomes", json.dumps(body).encode())
         check(st == 400 and words in ans["error"], f"{words}: {st} {ans}")
     check(s.call("GET", "/v1/outcomes")[0] == 405, "GET /v1/outcomes")
-    check(s.stop() == 0, "exit status")
+    code = s.stop()
+    check(code == 0, f"exit status {code}: {s.stderr()[-600:]}")
     rows = read_jsonl(log)
     events = [r for r in rows if "outcome" in r]
     shadows = [r for r in rows if r.get("shadow")]
@@ -982,7 +1028,8 @@ def case_outcomes():
     s = Server("--repository", repo, "--routing", write_routing(ab_routing(0.5)), model=False)
     st, ans = s.json("POST", "/v1/outcomes", json.dumps({"outcomes": []}).encode())
     check(st == 400 and "no prediction log" in ans["error"], f"no log: {st} {ans}")
-    check(s.stop() == 0, "exit status")
+    code = s.stop()
+    check(code == 0, f"exit status {code}: {s.stderr()[-600:]}")
 
 
 def case_routing_errors():
