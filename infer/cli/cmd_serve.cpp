@@ -219,6 +219,7 @@ int run_serve(const std::vector<std::string>& args) {
   const auto limit = std::chrono::steady_clock::now() + http.read_timeout;
   while ((listener.in_flight() > 0 || listener.open_connections() > 0) && std::chrono::steady_clock::now() < limit)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  server.finish_media();
   const int64_t left = listener.in_flight();
   listener.stop();
   repository.clear();

@@ -65,6 +65,10 @@ class Server {
   // Readiness: true once models are loaded, false from the first SIGTERM.
   void set_ready(bool ready) { ready_.store(ready); }
   bool ready() const { return ready_.load() && repository_.any_ready(); }
+  // Waits for the visits the media threads hold (decoding, or handing to a
+  // worker), so that none answers after the HTTP server is gone. At
+  // shutdown, after the connections drained and before HttpServer::stop.
+  void finish_media() { media_pool_.join(); }
 
  private:
   void infer(HttpRequest&& request, Reply reply, const std::string& request_id, const std::string& model,
