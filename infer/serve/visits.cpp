@@ -123,10 +123,11 @@ VisitRequest parse_json_visit(std::string_view body, const VisitLimits& limits) 
         else if (p.is_number() || p.is_boolean()) v.parameters[name] = p.dump();
         else bad("parameter '" + name + "' is not a string or a number", "visit request");
       }
-    } else if (key == "model" || key == "version" || key == "id") {
-      set_field(v, key, value.is_number_unsigned() ? value.dump() : text(value, key));
+    } else if (key == "model" || key == "version" || key == "id" || key == "customer_id" || key == "outcome" ||
+               key == "timeout") {
+      set_field(v, key, value.is_number() ? value.dump() : text(value, key));
     } else {
-      set_field(v, key, {});  // the error names the known fields
+      set_field(v, key, {});  // unknown: the error names the known fields
     }
   }
   return v;

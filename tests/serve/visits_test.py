@@ -181,6 +181,21 @@ def case_visits_parity():
     check(ok == len(visits) + 5, f"success counter {ok}")
     check(s.stop() == 0, "exit status")
 
+    # Routed: the customer (top level or in parameters) picks the variant, as the traffic split says.
+    repo = os.path.join(WORK, "visits_repo")
+    for version in ("1", "2"):
+        os.makedirs(os.path.join(repo, "seed", version))
+        os.link(model, os.path.join(repo, "seed", version, "model.onnx"))
+    s = base.Server("--repository", repo, "--routing", base.write_routing(base.ab_routing(0.5, experiment="visits-ab")), model=False)
+    for i, v in enumerate(visits):
+        want = "B" if base.assignment_unit("visits-ab", v["customer_id"]) < 0.5 else "A"
+        extra = {"customer_id": v["customer_id"]} if i % 2 else {"parameters": {"customer_id": v["customer_id"]}}
+        st, ans = s.json("POST", ENDPOINT, *json_visit(v, **extra))
+        check(st == 200 and ans["parameters"]["variant"] == want and ans["model_version"] == ("2" if want == "B" else "1"),
+              f"routed visit {v['customer_id']}: {st} {ans.get('parameters')}, wanted {want}")
+    print(f"{len(visits)} routed visits: each customer's variant is the traffic split's")
+    check(s.stop() == 0, "exit status")
+
 
 def case_visits_errors():
     model, manifest = make_media()
