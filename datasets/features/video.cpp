@@ -52,12 +52,14 @@ namespace {
 // A corrupt file is reported once, as a storefuse error: OpenCV's and
 // FFmpeg's own log lines about it are silenced (unless the user asked for
 // FFmpeg's with OPENCV_FFMPEG_LOGLEVEL).
+// FFmpeg's level is read from the environment when OpenCV opens a file, so
+// it is set while the program starts, before any thread exists: setenv
+// beside a running getenv (a decoding thread of the pool) is a data race.
+[[maybe_unused]] const bool kFfmpegQuiet = ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0) == 0;  // AV_LOG_QUIET
+
 void quiet_decoders() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-    ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);  // AV_LOG_QUIET
-  });
+  std::call_once(once, [] { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); });
 }
 
 }  // namespace
