@@ -9,7 +9,8 @@
 // --batch: rows per rank per step (random inputs in memory, like
 //   train_step_bench without --data). Prints, from rank 0, one JSON line:
 //   the gradient bytes and buckets; the all-reduce alone (every bucket
-//   launched at once, then waited) in ms, min/median/max over repeats; and
+//   launched at once, then waited) in ms, min/median/max over repeats; the
+//   same bytes broadcast from rank 0 (the link's bandwidth); and
 //   per mode (overlap, after_backward) the step ms and the ms finish() waited
 //   for the all-reduce after backward, min/median/max of per-repeat medians.
 #include <algorithm>
@@ -104,6 +105,21 @@ int run(int argc, char** argv) {
     result["allreduce_ms"] = spread(ms);
     result["allreduce_gbit_per_s_bus"] =
         2.0 * (world->size() - 1) / world->size() * bytes * 8 / (median(ms) * 1e-3) / 1e9;
+  }
+
+  // The link alone: rank 0's gradient bytes broadcast (with 2 ranks, one
+  // transfer), the bandwidth the ring model's bytes / bandwidth takes.
+  {
+    auto flat = torch::zeros({bytes / 4}, torch::kFloat32);
+    std::vector<double> ms;
+    for (int64_t r = 0; r < repeats + 2; ++r) {
+      world->all_ok(true);
+      const auto t = clock_type::now();
+      for (int64_t s = 0; s < steps; ++s) world->broadcast({flat});
+      if (r >= 2) ms.push_back(ms_since(t) / steps);
+    }
+    result["broadcast_ms"] = spread(ms);
+    result["broadcast_gbit_per_s"] = bytes * 8 / (median(ms) * 1e-3) / 1e9;
   }
 
   // One step (forward, loss, backward, all-reduce, norm, Adam), all-reduce

@@ -94,10 +94,11 @@ class Dist : public ::testing::Test {
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
-  int train(const std::string& name, std::vector<std::string> extra, int nproc,
+  int train(const std::string& name, std::vector<std::string> extra, int nproc, bool resume = false,
             std::chrono::milliseconds limit = 120s) {
     std::vector<std::string> tail;
     if (nproc > 1) tail = {"--nproc", std::to_string(nproc)};
+    if (resume) tail.push_back("--resume");
     return wait_exit(spawn(name, std::move(extra), {}, tail), limit);
   }
   std::string log_of(const std::string& name) { return slurp(dir_ / (name + ".log")); }
@@ -133,6 +134,16 @@ class Dist : public ::testing::Test {
       }
     }
     return -1;
+  }
+  // The step numbers of metrics.jsonl's step records, in file order.
+  std::vector<int64_t> logged_steps(const std::string& name) {
+    std::ifstream in(dir_ / name / "metrics.jsonl");
+    std::vector<int64_t> steps;
+    for (std::string line; std::getline(in, line);) {
+      auto r = json::parse(line);
+      if (r["kind"] == "step") steps.push_back(r["step"].get<int64_t>());
+    }
+    return steps;
   }
   bool wait_for_steps(pid_t pid, const std::string& name, size_t steps) {
     const auto end = std::chrono::steady_clock::now() + 60s;
@@ -285,26 +296,91 @@ TEST_F(Dist, AKilledRankZeroFailsTheOtherNamingIt) { expect_fault_named(0, SIGKI
 
 TEST_F(Dist, AHungRankFailsTheOtherAfterTheTimeout) { expect_fault_named(1, SIGSTOP, "rank 1 ("); }
 
-TEST_F(Dist, TorchrunStartsTheTrainer) {
-  if (system("/usr/bin/python3 -c 'import torch.distributed.run' >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "torchrun (python3-torch) is not installed";
-  }
-  // A free port for torchrun's static rendezvous.
+// 256 rows in batches of 32: 8 steps an epoch.
+const std::vector<std::string> kLonger = {"train.epochs=12", "data.batch_size=32", "train.modality_dropout=0.2"};
+
+TEST_F(Dist, ResumeAtTheSameWorldSizeIsBitExact) {
+  ASSERT_EQ(train("full", kLonger, 2), 0) << log_of("full");
+  const pid_t pid = spawn("cut", kLonger, {}, {"--nproc", "2"});
+  ASSERT_TRUE(wait_for_steps(pid, "cut", 20)) << log_of("cut");
+  kill(pid, SIGTERM);  // the launcher passes it on; the ranks agree on the step to stop after
+  ASSERT_EQ(wait_exit(pid, 60s), 128 + SIGTERM) << log_of("cut");
+  const auto before = logged_steps("cut");
+  ASSERT_LT(before.back(), 96) << "the run ended before the signal";
+  ASSERT_EQ(train("cut", kLonger, 2, /*resume=*/true), 0) << log_of("cut");
+  EXPECT_TRUE(slurp(dir_ / "full" / "last.pt") == slurp(dir_ / "cut" / "last.pt"))
+      << "stopped at step " << before.back() << " and resumed: last.pt differs from the uninterrupted run's";
+  std::vector<int64_t> all(96);
+  for (int64_t i = 0; i < 96; ++i) all[i] = i + 1;
+  EXPECT_EQ(logged_steps("cut"), all);
+}
+
+TEST_F(Dist, ResumeAtAnotherWorldSizeGoesOnFromTheSameRows) {
+  // data.batch_scope global: 32 rows a step at any world size, so the
+  // position (epoch, batch) names the same rows at 2 ranks and at 1.
+  const pid_t pid = spawn("elastic", kLonger, {}, {"--nproc", "2"});
+  ASSERT_TRUE(wait_for_steps(pid, "elastic", 20)) << log_of("elastic");
+  kill(pid, SIGTERM);
+  ASSERT_EQ(wait_exit(pid, 60s), 128 + SIGTERM) << log_of("elastic");
+  const int64_t stopped = logged_steps("elastic").back();
+  ASSERT_LT(stopped, 96);
+  ASSERT_EQ(train("elastic", kLonger, 1, /*resume=*/true), 0) << log_of("elastic");
+  std::vector<int64_t> all(96);
+  for (int64_t i = 0; i < 96; ++i) all[i] = i + 1;
+  EXPECT_EQ(logged_steps("elastic"), all) << "stopped after step " << stopped;
+  EXPECT_EQ(json::parse(slurp(dir_ / "elastic" / "env.json"))["world_size"], 1);
+  EXPECT_FALSE(epoch_record("elastic", 12).empty());
+}
+
+// A free loopback port (for torchrun's static rendezvous).
+int free_port() {
   int s = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
   getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  const int port = ntohs(a.sin_port);
   close(s);
-  // --redirects/--tee 1: Debian's torchrun 1.13 under Python 3.11 fails on
-  // their default 0 (docs/distributed.md, "torchrun").
-  const pid_t pid = spawn("tr", {"train.epochs=1", "data.batch_size=32"},
-                          {"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc_per_node=2",
-                           "--master_port=" + std::to_string(port), "--redirects", "1", "--tee", "1",
-                           "--no_python"});
+  return ntohs(a.sin_port);
+}
+
+bool have_torchrun() { return system("/usr/bin/python3 -c 'import torch.distributed.run' >/dev/null 2>&1") == 0; }
+
+// --redirects/--tee 1: Debian's torchrun 1.13 under Python 3.11 fails on
+// their default 0 (docs/distributed.md, "torchrun").
+std::vector<std::string> torchrun(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc_per_node=2",
+                                   "--master_port=" + std::to_string(free_port()), "--redirects", "1", "--tee", "1"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back("--no_python");
+  return args;
+}
+
+TEST_F(Dist, TorchrunRestartsAfterAKilledRankAndEndsWithTheSameWeights) {
+  if (!have_torchrun()) GTEST_SKIP() << "torchrun (python3-torch) is not installed";
+  auto extra = kLonger;
+  extra.push_back("train.checkpoint.every_steps=4");
+  ASSERT_EQ(train("steady", extra, 2), 0) << log_of("steady");
+  const pid_t pid = spawn("restarted", extra, torchrun({"--max_restarts=1", "--monitor_interval=1"}));
+  ASSERT_TRUE(wait_for_steps(pid, "restarted", 20)) << log_of("restarted");
+  const pid_t victim = rank_pid(pid, 1);
+  ASSERT_GT(victim, 0);
+  kill(victim, SIGKILL);  // mid-epoch, between checkpoints or not
+  ASSERT_EQ(wait_exit(pid, 150s), 0) << log_of("restarted");
+  const std::string log = log_of("restarted");
+  EXPECT_NE(log.find("torchrun restart 1: resuming from"), std::string::npos) << log;
+  EXPECT_EQ(json::parse(slurp(dir_ / "restarted" / "env.json"))["restart_count"], 1);
+  EXPECT_TRUE(slurp(dir_ / "steady" / "last.pt") == slurp(dir_ / "restarted" / "last.pt"))
+      << "the restarted job's last.pt differs from the uninterrupted run's";
+  std::vector<int64_t> all(96);
+  for (int64_t i = 0; i < 96; ++i) all[i] = i + 1;
+  EXPECT_EQ(logged_steps("restarted"), all);
+}
+
+TEST_F(Dist, TorchrunStartsTheTrainer) {
+  if (!have_torchrun()) GTEST_SKIP() << "torchrun (python3-torch) is not installed";
+  const pid_t pid = spawn("tr", {"train.epochs=1", "data.batch_size=32"}, torchrun({}));
   ASSERT_EQ(wait_exit(pid, 120s), 0) << log_of("tr");
   const json env = json::parse(slurp(dir_ / "tr" / "env.json"));
   EXPECT_EQ(env["world_size"], 2);

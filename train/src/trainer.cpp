@@ -241,7 +241,8 @@ std::pair<int64_t, int64_t> share_of(int64_t rows, int rank, int world_size) {
 
 }  // namespace
 
-int run_training(const config::Node& cfg, bool resume) {
+int run_training(const config::Node& cfg, bool resume_asked) {
+  bool resume = resume_asked;
   const auto o = TrainOptions::from_config(cfg);
   const auto env = World::Env::from_environment();
   // run.threads auto under a launcher: the cores shared by the node's ranks.
@@ -276,10 +277,24 @@ int run_training(const config::Node& cfg, bool resume) {
   // Rank 0 checks and locks the run directory; a refusal there ends every rank.
   std::optional<RunLock> lock;
   std::exception_ptr refused;
+  json previous_env;  // the run's env.json before this start (a resume at another world size)
   if (writer) {
     try {
       lock.emplace(dir);  // before anything reads or writes the run directory
+      // A job torchrun restarted (--max-restarts) continues from last.pt
+      // without being told; before any last.pt it starts again in its own
+      // directory.
+      if (env.restart_count > 0 && !resume) {
+        if (fs::exists(dir / "last.pt")) {
+          resume = true;
+          spdlog::warn("torchrun restart {}: resuming from {}", env.restart_count, (dir / "last.pt").string());
+        } else if (fs::exists(dir / "config.yaml") && config::load(dir / "config.yaml").to_json() == cfg.to_json()) {
+          for (const char* f : {"config.yaml", "env.json", "metrics.jsonl"}) fs::remove(dir / f);
+          spdlog::warn("torchrun restart {}: no checkpoint yet, starting the run again", env.restart_count);
+        }
+      }
       check_run_dir(dir, cfg, resume);
+      if (resume && fs::exists(dir / "env.json")) previous_env = json::parse(read_bytes(dir / "env.json"), nullptr, false);
     } catch (...) {
       if (!world) throw;
       refused = std::current_exception();
@@ -288,6 +303,11 @@ int run_training(const config::Node& cfg, bool resume) {
   if (world && !world->all_ok(!refused)) {
     if (refused) std::rethrow_exception(refused);
     throw Error(ErrorKind::Usage, "rank 0 refused the run directory (its message says why)", dir.string());
+  }
+  if (world) {
+    auto flag = torch::tensor({resume ? int64_t(1) : int64_t(0)});
+    world->broadcast({flag});
+    resume = flag.item<int64_t>() != 0;
   }
 
   datasets::ReadOptions read{o.nan_policy};
@@ -336,6 +356,28 @@ int run_training(const config::Node& cfg, bool resume) {
       if (!writer) load_checkpoint_bytes(bytes, "rank 0's checkpoint", ck);
     }
     if (writer) MetricsLog::truncate_for_resume(dir / "metrics.jsonl", state.epoch + 1, state.step);
+    // Another world size: the position (epoch, batch) counts step batches,
+    // the same rows when the step batch is (data.batch_scope: global).
+    const int64_t before = previous_env.is_object() && previous_env.contains("step_batch")
+                               ? previous_env["step_batch"].get<int64_t>()
+                               : o.step_batch(previous_env.is_object() ? previous_env.value("world_size", 1) : 1);
+    int64_t refuse = 0;
+    if (writer && before != step_batch && state.batch > 0) refuse = before;
+    if (world) {
+      auto t = torch::tensor({refuse});
+      world->broadcast({t});
+      refuse = t.item<int64_t>();
+    }
+    if (refuse != 0) {
+      throw Error(ErrorKind::Config,
+                  "the run stopped mid-epoch with " + std::to_string(refuse) + " rows per step; at world size " +
+                      std::to_string(world_size) + " a step has " + std::to_string(step_batch) +
+                      ", so its position (epoch " + std::to_string(state.epoch + 1) + ", batch " +
+                      std::to_string(state.batch) + ") names other rows",
+                  (dir / "env.json").string(),
+                  "resume at the world size it stopped at, or use data.batch_scope: global (the step's batch "
+                  "stays data.batch_size at any world size)");
+    }
     spdlog::info("resuming {} at epoch {}, batch {} (step {})", dir.string(), state.epoch + 1,
                  state.batch, state.step);
   } else {
