@@ -4,10 +4,10 @@
 // launcher, e.g. on one machine (loopback):
 //
 //   python3 -m torch.distributed.run --nproc_per_node=2 --redirects 1 --tee 1 \
-//       --no_python build/bench/train/allreduce_bench [--batch 128] [--steps 10] [--repeats 5]
+//       --no_python build/bench/train/allreduce_bench [--batch 128] [--bucket-mb 25] [--steps 10] [--repeats 5]
 //
 // --batch: rows per rank per step (random inputs in memory, like
-//   train_step_bench without --data). Prints, from rank 0, one JSON line:
+//   train_step_bench without --data). --bucket-mb: dist.bucket_mb. Prints, from rank 0, one JSON line:
 //   the gradient bytes and buckets; the all-reduce alone (every bucket
 //   launched at once, then waited) in ms, min/median/max over repeats; the
 //   same bytes broadcast from rank 0 (the link's bandwidth); and
@@ -51,13 +51,15 @@ double ms_since(clock_type::time_point t) {
 
 int run(int argc, char** argv) {
   int64_t batch = 128, steps = 10, repeats = 5;
+  double bucket_mb = 25;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     const int64_t v = std::stoll(argv[i + 1]);
-    if (a == "--batch") batch = v;
+    if (a == "--bucket-mb") bucket_mb = std::stod(argv[i + 1]);
+    else if (a == "--batch") batch = v;
     else if (a == "--steps") steps = v;
     else if (a == "--repeats") repeats = v;
-    else throw Error(ErrorKind::Usage, "unknown option " + a, "", "--batch N --steps N --repeats N");
+    else throw Error(ErrorKind::Usage, "unknown option " + a, "", "--batch N --bucket-mb MB --steps N --repeats N");
   }
   const auto env = World::Env::from_environment();
   if (env.world_size < 2) throw Error(ErrorKind::Usage, "run it under torchrun with 2 or more ranks");
@@ -65,6 +67,7 @@ int run(int argc, char** argv) {
   reuse_freed_memory();
   DistOptions options;
   options.timeout = std::chrono::seconds(120);
+  options.bucket_bytes = static_cast<int64_t>(bucket_mb * (1 << 20));
   auto world = World::join(env, options);
 
   torch::manual_seed(0);

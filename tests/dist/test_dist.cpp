@@ -332,6 +332,27 @@ TEST_F(Dist, ResumeAtAnotherWorldSizeGoesOnFromTheSameRows) {
   EXPECT_FALSE(epoch_record("elastic", 12).empty());
 }
 
+TEST_F(Dist, ResumeAtAnotherWorldSizeRefusesPerRankBatchesMidEpoch) {
+  // per_rank: 64 rows a step at 2 ranks, 32 at 1, so batch k of an epoch
+  // names other rows. A SIGTERM stops after a step, never at an epoch's start.
+  const std::vector<std::string> extra = {"train.epochs=1000", "data.batch_size=32", "data.batch_scope=per_rank"};
+  const pid_t pid = spawn("per_rank", extra, {}, {"--nproc", "2"});
+  ASSERT_TRUE(wait_for_steps(pid, "per_rank", 5)) << log_of("per_rank");
+  kill(pid, SIGTERM);
+  ASSERT_EQ(wait_exit(pid, 60s), 128 + SIGTERM) << log_of("per_rank");
+  const int code = train("per_rank", extra, 1, /*resume=*/true);
+  const std::string log = log_of("per_rank");
+  EXPECT_NE(code, 0) << log;
+  EXPECT_NE(log.find("the run stopped mid-epoch with 64 rows per step; at world size 1 a step has 32"),
+            std::string::npos)
+      << log;
+  // At the world size it stopped at, it goes on.
+  const pid_t again = spawn("per_rank", extra, {}, {"--nproc", "2", "--resume"});
+  ASSERT_TRUE(wait_for_steps(again, "per_rank", logged_steps("per_rank").size() + 3)) << log_of("per_rank");
+  kill(again, SIGTERM);
+  EXPECT_EQ(wait_exit(again, 60s), 128 + SIGTERM) << log_of("per_rank");
+}
+
 // A free loopback port (for torchrun's static rendezvous).
 int free_port() {
   int s = socket(AF_INET, SOCK_STREAM, 0);

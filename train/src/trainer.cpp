@@ -9,9 +9,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <thread>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -227,13 +225,6 @@ uint64_t rank_batch_seed(uint64_t seed, int64_t epoch, int64_t batch, int rank) 
   return h;
 }
 
-std::string read_bytes(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // The step's batch cut into world-size shares: rows [begin, end) are this rank's.
 std::pair<int64_t, int64_t> share_of(int64_t rows, int rank, int world_size) {
   return {rows * rank / world_size, rows * (rank + 1) / world_size};
@@ -294,7 +285,7 @@ int run_training(const config::Node& cfg, bool resume_asked) {
         }
       }
       check_run_dir(dir, cfg, resume);
-      if (resume && fs::exists(dir / "env.json")) previous_env = json::parse(read_bytes(dir / "env.json"), nullptr, false);
+      if (resume && fs::exists(dir / "env.json")) previous_env = json::parse(read_file(dir / "env.json"), nullptr, false);
     } catch (...) {
       if (!world) throw;
       refused = std::current_exception();
@@ -352,7 +343,7 @@ int run_training(const config::Node& cfg, bool resume_asked) {
     fs::path from;
     if (writer) from = load_resume_checkpoint(dir, ck);
     if (world) {
-      const std::string bytes = world->broadcast_bytes(writer ? read_bytes(from) : std::string());
+      const std::string bytes = world->broadcast_bytes(writer ? read_file(from, size_t(1) << 36) : std::string());
       if (!writer) load_checkpoint_bytes(bytes, "rank 0's checkpoint", ck);
     }
     if (writer) MetricsLog::truncate_for_resume(dir / "metrics.jsonl", state.epoch + 1, state.step);
