@@ -69,6 +69,7 @@ class Dist : public ::testing::Test {
     const std::string log = (dir_ / (name + ".log")).string();
     pid_t pid = fork();
     if (pid == 0) {
+      setpgid(0, 0);  // a group of its own, as a job a shell starts: kill(-pid) is the terminal's Ctrl-C
       int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
@@ -313,6 +314,16 @@ TEST_F(Dist, ResumeAtTheSameWorldSizeIsBitExact) {
   std::vector<int64_t> all(96);
   for (int64_t i = 0; i < 96; ++i) all[i] = i + 1;
   EXPECT_EQ(logged_steps("cut"), all);
+}
+
+TEST_F(Dist, CtrlCStopsEveryRankAfterTheSameStep) {
+  const pid_t pid = spawn("ctrl_c", kLonger, {}, {"--nproc", "2"});
+  ASSERT_TRUE(wait_for_steps(pid, "ctrl_c", 20)) << log_of("ctrl_c");
+  kill(-pid, SIGINT);  // the whole foreground job, as a terminal sends it
+  ASSERT_EQ(wait_exit(pid, 60s), 128 + SIGINT) << log_of("ctrl_c");
+  EXPECT_NE(log_of("ctrl_c").find("interrupted: saved"), std::string::npos) << log_of("ctrl_c");
+  ASSERT_EQ(train("ctrl_c", kLonger, 2, /*resume=*/true), 0) << log_of("ctrl_c");
+  EXPECT_EQ(logged_steps("ctrl_c").back(), 96);
 }
 
 TEST_F(Dist, ResumeAtAnotherWorldSizeGoesOnFromTheSameRows) {

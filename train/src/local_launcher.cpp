@@ -57,6 +57,9 @@ int launch_local_ranks(int nproc, std::chrono::milliseconds grace) {
     const pid_t pid = fork();
     if (pid < 0) throw Error(ErrorKind::Runtime, "fork failed", "--nproc");
     if (pid == 0) {
+      // A process group of its own: a terminal's Ctrl-C reaches the launcher
+      // alone, which passes it on once (a second signal ends a rank at once).
+      setpgid(0, 0);
       setenv("RANK", std::to_string(r).c_str(), 1);
       setenv("LOCAL_RANK", std::to_string(r).c_str(), 1);
       setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
@@ -76,11 +79,12 @@ int launch_local_ranks(int nproc, std::chrono::milliseconds grace) {
 
   auto old_int = std::signal(SIGINT, on_launcher_signal);
   auto old_term = std::signal(SIGTERM, on_launcher_signal);
-  int result = 0;
+  int result = 0, forwarded = 0;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   while (!ranks.empty()) {
     if (const int sig = g_forward_signal.exchange(0); sig != 0) {
       for (const auto& [pid, r] : ranks) kill(pid, sig);
+      forwarded = sig;
     }
     if (std::chrono::steady_clock::now() > deadline) {
       for (const auto& [pid, r] : ranks) {
@@ -101,7 +105,9 @@ int launch_local_ranks(int nproc, std::chrono::milliseconds grace) {
     ranks.erase(it);
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (code != 0) {
-      if (WIFSIGNALED(status)) {
+      if (forwarded != 0 && code == 128 + forwarded) {
+        spdlog::info("rank {} stopped on signal {}", r, forwarded);  // the stop the signal asked for
+      } else if (WIFSIGNALED(status)) {
         spdlog::error("rank {} was killed by signal {}", r, WTERMSIG(status));
       } else {
         spdlog::error("rank {} exited with status {}", r, code);

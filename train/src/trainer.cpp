@@ -443,7 +443,7 @@ int run_training(const config::Node& cfg, bool resume_asked) {
         const double n = double(end - begin);
         shared_stats = torch::tensor({loss_value * n, parts.behavior.item<double>() * n,
                                       parts.dwell.item<double>() * n, parts.engagement.item<double>() * n, n,
-                                      g_stop_signal.load() != 0 ? 1.0 : 0.0},
+                                      g_stop_signal.load() != 0 ? 1.0 : 0.0, double(g_stop_signal.load())},
                                      torch::kFloat64);
         stats_work = world->all_reduce_async(shared_stats);
         if (last_of_step) reducer->prepare(n / double(batch->rows));
@@ -460,7 +460,9 @@ int run_training(const config::Node& cfg, bool resume_asked) {
         parts.behavior = torch::tensor(st[1] / st[4]);
         parts.dwell = torch::tensor(st[2] / st[4]);
         parts.engagement = torch::tensor(st[3] / st[4]);
-        stop_flag = st[5] > 0 ? SIGTERM : 0;
+        // The signal the ranks that saw one saw (SIGTERM when they differ).
+        const double sig = st[5] > 0 ? st[6] / st[5] : 0.0;
+        stop_flag = st[5] == 0 ? 0 : sig == double(SIGINT) ? SIGINT : SIGTERM;
         check_finite(loss_value, "the training loss", state, dir);
       }
       state.epoch_loss_sum += loss_value * batch->rows;

@@ -177,7 +177,8 @@ namespace storefuse::train {
 // port, starts this very command line (/proc/self/cmdline) N times with
 // RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT,
 // TORCHELASTIC_USE_AGENT_STORE=True and OMP_NUM_THREADS (cores / N, unless
-// set), forwards SIGINT and SIGTERM, and returns the first non-zero exit
+// set), each rank in a process group of its own, forwards SIGINT and SIGTERM
+// once, and returns the first non-zero exit
 // status (128 + signal for a rank killed by one) once every rank has ended;
 // ranks still running `grace` after the first failure are killed.
 int launch_local_ranks(int nproc, std::chrono::milliseconds grace);
