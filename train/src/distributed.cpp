@@ -80,6 +80,7 @@ World::Env World::Env::from_environment() {
                 "launch with torchrun or storefuse train --nproc N");
   }
   e.local_rank = static_cast<int>(env_int("LOCAL_RANK", 0, 0, 1 << 20));
+  e.local_world_size = static_cast<int>(env_int("LOCAL_WORLD_SIZE", 1, 1, 1 << 20));
   if (const char* a = std::getenv("MASTER_ADDR"); a != nullptr && *a != '\0') e.master_addr = a;
   e.master_port = static_cast<int>(env_int("MASTER_PORT", 29500, 1, 65535));
   const char* agent = std::getenv("TORCHELASTIC_USE_AGENT_STORE");

@@ -237,9 +237,8 @@ int run_training(const config::Node& cfg, bool resume_asked) {
   const auto o = TrainOptions::from_config(cfg);
   const auto env = World::Env::from_environment();
   // run.threads auto under a launcher: the cores shared by the node's ranks.
-  const int local_ranks = static_cast<int>(std::max<int64_t>(1, std::atoll(std::getenv("LOCAL_WORLD_SIZE") ? std::getenv("LOCAL_WORLD_SIZE") : "1")));
   const int threads = o.threads == 0 && env.world_size > 1
-                          ? std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local_ranks)
+                          ? std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / env.local_world_size)
                           : o.threads;
   apply_threads(threads, o.flush_denormals);
   reuse_freed_memory();
@@ -279,13 +278,16 @@ int run_training(const config::Node& cfg, bool resume_asked) {
         if (fs::exists(dir / "last.pt")) {
           resume = true;
           spdlog::warn("torchrun restart {}: resuming from {}", env.restart_count, (dir / "last.pt").string());
-        } else if (fs::exists(dir / "config.yaml") && config::load(dir / "config.yaml").to_json() == cfg.to_json()) {
+        } else if (fs::exists(dir / "config.yaml") &&
+                   config::load(dir / "config.yaml").to_json() == cfg.to_json()) {
           for (const char* f : {"config.yaml", "env.json", "metrics.jsonl"}) fs::remove(dir / f);
           spdlog::warn("torchrun restart {}: no checkpoint yet, starting the run again", env.restart_count);
         }
       }
       check_run_dir(dir, cfg, resume);
-      if (resume && fs::exists(dir / "env.json")) previous_env = json::parse(read_file(dir / "env.json"), nullptr, false);
+      if (resume && fs::exists(dir / "env.json")) {
+        previous_env = json::parse(read_file(dir / "env.json"), nullptr, false);
+      }
     } catch (...) {
       if (!world) throw;
       refused = std::current_exception();

@@ -44,12 +44,12 @@ struct DistOptions {
 
 class World {
  public:
-  // torchrun's contract: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
+  // torchrun's contract: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR,
   // MASTER_PORT; TORCHELASTIC_USE_AGENT_STORE=True when the launcher hosts
   // the store (torchrun's agent, `storefuse train --nproc`), else rank 0 hosts
   // it; TORCHELASTIC_RESTART_COUNT prefixes the keys of each attempt.
   struct Env {
-    int rank = 0, world_size = 1, local_rank = 0;
+    int rank = 0, world_size = 1, local_rank = 0, local_world_size = 1;
     std::string master_addr = "127.0.0.1";
     int master_port = 29500;
     bool agent_store = false;
