@@ -199,6 +199,23 @@ class Dist : public ::testing::Test {
               << seconds << " s: " << survivor_error << "\n";
   }
 
+  // Runs "one" (1 rank, batch `rows`) and "two" (2 ranks, rows / 2 each,
+  // per_rank) for the one optimizer step of `accum` micro-batches that the
+  // 256 rows make, without dropout, weight decay or clipping: Adam's first
+  // moment is then the bare gradient.
+  void train_one_step_pair(int rows, int accum) {
+    std::vector<std::string> common = {"model.params.encoder_dropout=0", "model.params.attention_dropout=0",
+                                       "model.params.fusion_dropout=0", "train.modality_dropout=0",
+                                       "train.epochs=1", "optim.weight_decay=0", "train.grad_clip_norm=0",
+                                       "data.drop_last=true", "train.grad_accum_steps=" + std::to_string(accum)};
+    auto one = common, two = common;
+    one.push_back("data.batch_size=" + std::to_string(rows));
+    two.push_back("data.batch_size=" + std::to_string(rows / 2));
+    two.push_back("data.batch_scope=per_rank");
+    ASSERT_EQ(train("one", one, 1), 0) << log_of("one");
+    ASSERT_EQ(train("two", two, 2), 0) << log_of("two");
+  }
+
   fs::path dir_;
 };
 
@@ -240,24 +257,11 @@ void expect_same_gradient(const fs::path& one, const fs::path& two) {
   EXPECT_LE(rel, 1e-6);
 }
 
-const std::vector<std::string> kNoDropout = {
-    "model.params.encoder_dropout=0", "model.params.attention_dropout=0", "model.params.fusion_dropout=0",
-    "train.modality_dropout=0"};
 
 TEST_F(Dist, TwoRanksAverageTheGradientOfOneProcessOverTheSameRows) {
-  // 256 rows, one step: 1 rank x 256 against 2 ranks x 128 (per_rank), no
-  // dropout, no weight decay or clipping (so exp_avg is the bare gradient).
-  std::vector<std::string> common = kNoDropout;
-  for (const char* s : {"train.epochs=1", "optim.weight_decay=0", "train.grad_clip_norm=0", "data.drop_last=true"}) {
-    common.push_back(s);
-  }
-  auto one = common, two = common;
-  one.push_back("data.batch_size=256");
-  two.push_back("data.batch_size=128");
-  two.push_back("data.batch_scope=per_rank");
-  ASSERT_EQ(train("one", one, 1), 0) << log_of("one");
-  ASSERT_EQ(train("two", two, 2), 0) << log_of("two");
-
+  // 256 rows, one step: 1 rank x 256 against 2 ranks x 128 (per_rank).
+  train_one_step_pair(256, 1);
+  ASSERT_FALSE(HasFatalFailure());
   expect_same_gradient(dir_ / "one" / "last.pt", dir_ / "two" / "last.pt");
 
   // Validation is reduced over the ranks: the same figures as one process
@@ -284,17 +288,8 @@ TEST_F(Dist, TwoRanksAverageTheGradientOfOneProcessOverTheSameRows) {
 
 TEST_F(Dist, GradientAccumulationAveragesTheSameWay) {
   // One step of 2 micro-batches: 1 rank x 128 x 2 against 2 ranks x 64 x 2.
-  std::vector<std::string> common = kNoDropout;
-  for (const char* s : {"train.epochs=1", "optim.weight_decay=0", "train.grad_clip_norm=0", "data.drop_last=true",
-                        "train.grad_accum_steps=2"}) {
-    common.push_back(s);
-  }
-  auto one = common, two = common;
-  one.push_back("data.batch_size=128");
-  two.push_back("data.batch_size=64");
-  two.push_back("data.batch_scope=per_rank");
-  ASSERT_EQ(train("one", one, 1), 0) << log_of("one");
-  ASSERT_EQ(train("two", two, 2), 0) << log_of("two");
+  train_one_step_pair(128, 2);
+  ASSERT_FALSE(HasFatalFailure());
   expect_same_gradient(dir_ / "one" / "last.pt", dir_ / "two" / "last.pt");
   EXPECT_EQ(step_records("one"), 1u);
   EXPECT_EQ(step_records("two"), 1u);
