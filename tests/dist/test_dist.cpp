@@ -295,6 +295,30 @@ TEST_F(Dist, GradientAccumulationAveragesTheSameWay) {
   EXPECT_EQ(step_records("two"), 1u);
 }
 
+TEST_F(Dist, ShardedBlocksEachRankReadsItsOwnBlocks) {
+  // 320 rows in chunks of 32: 10 blocks, rank 0 reads blocks 0, 2, ..., 8,
+  // rank 1 blocks 1, 3, ..., 9 (160 rows each, 10 batches of 16).
+  storefuse::train::synthetic::write_separable(dir_ / "train.h5", 320, 1, 32);
+  const std::vector<std::string> extra = {"train.epochs=2", "data.batch_size=32", "data.shard=blocks",
+                                          "train.modality_dropout=0.2"};
+  ASSERT_EQ(train("blocks_a", extra, 2), 0) << log_of("blocks_a");
+  const json env = json::parse(slurp(dir_ / "blocks_a" / "env.json"));
+  EXPECT_EQ(env["shard"], "blocks");
+  EXPECT_EQ(env["train_rows_per_rank"], json::parse("[160, 160]"));
+  std::vector<int64_t> all(20);
+  for (int64_t i = 0; i < 20; ++i) all[i] = i + 1;
+  EXPECT_EQ(logged_steps("blocks_a"), all);  // 10 steps of 32 rows an epoch
+  EXPECT_LT(epoch_record("blocks_a", 2)["train/loss"].get<double>(), epoch_record("blocks_a", 1)["train/loss"].get<double>());
+  // Deterministic too, and refused without drop_last.
+  ASSERT_EQ(train("blocks_b", extra, 2), 0) << log_of("blocks_b");
+  EXPECT_TRUE(slurp(dir_ / "blocks_a" / "last.pt") == slurp(dir_ / "blocks_b" / "last.pt"));
+  auto no_drop = extra;
+  no_drop.push_back("data.drop_last=false");
+  EXPECT_NE(train("blocks_c", no_drop, 2), 0);
+  EXPECT_NE(log_of("blocks_c").find("data.shard: blocks needs data.drop_last: true"), std::string::npos)
+      << log_of("blocks_c");
+}
+
 TEST_F(Dist, TwoRankRunsAreBitIdentical) {
   // Dropout layers and modality dropout on: every rank's random stream is a
   // function of (seed, epoch, batch, rank).

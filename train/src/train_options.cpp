@@ -35,6 +35,7 @@ TrainOptions TrainOptions::from_config(const config::Node& cfg) {
   o.loader.batch_size = data["batch_size"].as_int(1);
   o.loader.drop_last = data["drop_last"].as_bool();
   o.batch_per_rank = data["batch_scope"].as_choice({"global", "per_rank"}) == "per_rank";
+  o.shard_blocks = data["shard"].as_choice({"rows", "blocks"}) == "blocks";
   o.loader.prefetch_batches = data["prefetch_batches"].as_int(1);
   o.loader.shuffle_window_blocks = data["shuffle_window_blocks"].as_int(1);
   o.loader.seed = o.seed;

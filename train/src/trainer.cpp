@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <optional>
+#include <set>
 #include <thread>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -225,6 +226,19 @@ uint64_t rank_batch_seed(uint64_t seed, int64_t epoch, int64_t batch, int rank) 
   return h;
 }
 
+// data.shard: blocks. The rows of the file's blocks r, r + N, ... (in file
+// order), as a filter on sample_id: the loader leaves out blocks with no
+// selected row, so it never reads the other ranks' blocks.
+datasets::IdFilter block_share(const datasets::DatasetReader& reader, int rank, int world_size) {
+  const std::vector<int64_t> ids = reader.read_ids("sample_id");
+  const int64_t block = reader.block_rows();
+  std::set<int64_t> mine;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if ((static_cast<int64_t>(i) / block) % world_size == rank) mine.insert(ids[i]);
+  }
+  return datasets::IdFilter::only("sample_id", std::move(mine));
+}
+
 // The step's batch cut into world-size shares: rows [begin, end) are this rank's.
 std::pair<int64_t, int64_t> share_of(int64_t rows, int rank, int world_size) {
   return {rows * rank / world_size, rows * (rank + 1) / world_size};
@@ -310,15 +324,33 @@ int run_training(const config::Node& cfg, bool resume_asked) {
   if (val_reader->spec() != spec) {
     throw Error(ErrorKind::Data, "data.val has another feature spec than data.train", o.val_file.string());
   }
-  // Every rank walks the same epoch order in step batches and keeps its share.
+  // data.shard rows: every rank walks the same epoch order in step batches
+  // and keeps its share. blocks: each rank its own blocks, in batches of its share.
+  const bool shard_blocks = world && o.shard_blocks;
+  if (shard_blocks && !o.loader.drop_last) {
+    throw Error(ErrorKind::Config, "data.shard: blocks needs data.drop_last: true (every rank's batches full)",
+                cfg["data"]["drop_last"].origin().str(), "set data.drop_last: true, or data.shard: rows");
+  }
   auto train_options = o.loader;
-  train_options.batch_size = step_batch;
+  train_options.batch_size = shard_blocks ? step_batch / world_size : step_batch;
+  if (shard_blocks) train_options.filters.push_back(block_share(*train_reader, rank, world_size));
   datasets::Loader train_loader({train_reader}, train_options);
   auto val_options = o.loader;
   val_options.shuffle = false;
   val_options.drop_last = false;
   datasets::Loader val_loader({val_reader}, val_options);
-  const int64_t batches = train_loader.batches_per_epoch();
+  int64_t batches = train_loader.batches_per_epoch();
+  std::vector<int64_t> rank_rows = {train_loader.num_samples()};
+  if (shard_blocks) {
+    // Every rank takes as many steps as the rank with the fewest batches.
+    auto counts = torch::zeros({2, world_size}, torch::kFloat64);
+    counts[0][rank] = double(batches);
+    counts[1][rank] = double(train_loader.num_samples());
+    world->all_reduce_sum(counts, "agreeing on the steps per epoch");
+    batches = static_cast<int64_t>(counts[0].min().item<double>());
+    rank_rows.clear();
+    for (int r = 0; r < world_size; ++r) rank_rows.push_back(static_cast<int64_t>(counts[1][r].item<double>()));
+  }
   if (batches == 0) throw Error(ErrorKind::Data, "the training set yields no batch", o.train_file.string(),
                                 "lower data.batch_size or set data.drop_last: false");
 
@@ -356,10 +388,18 @@ int run_training(const config::Node& cfg, bool resume_asked) {
                                : o.step_batch(previous_env.is_object() ? previous_env.value("world_size", 1) : 1);
     int64_t refuse = 0;
     if (writer && before != step_batch && state.batch > 0) refuse = before;
+    const int before_world = previous_env.is_object() ? previous_env.value("world_size", 1) : world_size;
+    if (writer && o.shard_blocks && before_world != world_size && state.batch > 0) refuse = -before_world;
     if (world) {
       auto t = torch::tensor({refuse});
       world->broadcast({t});
       refuse = t.item<int64_t>();
+    }
+    if (refuse < 0) {
+      throw Error(ErrorKind::Config,
+                  "the run stopped mid-epoch reading data.shard: blocks at world size " + std::to_string(-refuse) +
+                      "; at world size " + std::to_string(world_size) + " each rank reads other blocks",
+                  (dir / "env.json").string(), "resume at the world size it stopped at, or from an epoch's end");
     }
     if (refuse != 0) {
       throw Error(ErrorKind::Config,
@@ -400,6 +440,8 @@ int run_training(const config::Node& cfg, bool resume_asked) {
     env["backend"] = world ? "gloo" : "none";
     env["hosts"] = world ? world->hosts() : std::vector<std::string>{env["host"].get<std::string>()};
     env["step_batch"] = step_batch;
+    env["shard"] = shard_blocks ? "blocks" : "rows";
+    if (shard_blocks) env["train_rows_per_rank"] = rank_rows;
     if (world) env["restart_count"] = world->env().restart_count;
     write_json_atomic(dir / "env.json", env);
     log.emplace(dir / "metrics.jsonl");
@@ -427,10 +469,13 @@ int run_training(const config::Node& cfg, bool resume_asked) {
     auto window_start = clock::now();
     int64_t window_samples = 0, epoch_samples_timed = 0, accumulated = 0;
     double wait_s = 0;
-    while (auto batch = train_loader.next()) {
+    for (std::optional<datasets::Batch> batch; state.batch < batches && (batch = train_loader.next());) {
       auto whole = to_tensors(*batch, device);
-      const auto [begin, end] = share_of(batch->rows, rank, world_size);
-      auto b = world ? slice_rows(whole, begin, end) : whole;
+      // This rank's rows [begin, end) of a step of step_rows rows.
+      const int64_t step_rows = shard_blocks ? batch->rows * world_size : batch->rows;
+      const auto [begin, end] = shard_blocks ? std::pair<int64_t, int64_t>{0, batch->rows}
+                                             : share_of(batch->rows, rank, world_size);
+      auto b = world && !shard_blocks ? slice_rows(whole, begin, end) : whole;
       if (world) torch::manual_seed(rank_batch_seed(o.seed, epoch, state.batch, rank));
       b.input.mask = drop_modalities(b.input.mask, o.modality_dropout);
       auto out = model->forward(b.input);
@@ -448,7 +493,7 @@ int run_training(const config::Node& cfg, bool resume_asked) {
                                       g_stop_signal.load() != 0 ? 1.0 : 0.0, double(g_stop_signal.load())},
                                      torch::kFloat64);
         stats_work = world->all_reduce_async(shared_stats);
-        if (last_of_step) reducer->prepare(n / double(batch->rows));
+        if (last_of_step) reducer->prepare(n / double(step_rows));
       } else {
         check_finite(loss_value, "the training loss", state, dir);
       }
@@ -467,10 +512,10 @@ int run_training(const config::Node& cfg, bool resume_asked) {
         stop_flag = st[5] == 0 ? 0 : sig == double(SIGINT) ? SIGINT : SIGTERM;
         check_finite(loss_value, "the training loss", state, dir);
       }
-      state.epoch_loss_sum += loss_value * batch->rows;
-      state.epoch_samples += batch->rows;
-      window_samples += batch->rows;
-      epoch_samples_timed += batch->rows;
+      state.epoch_loss_sum += loss_value * step_rows;
+      state.epoch_samples += step_rows;
+      window_samples += step_rows;
+      epoch_samples_timed += step_rows;
       ++state.batch;
       if (progress) progress->advance();
       if (++accumulated < o.grad_accum_steps && state.batch < batches) continue;

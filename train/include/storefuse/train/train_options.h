@@ -33,6 +33,10 @@ struct TrainOptions {
   // over every rank; true (per_rank), each rank's, so the step's batch is
   // batch_size x world size. step_batch() says which for a world size.
   bool batch_per_rank = false;
+  // data.shard: false (rows), each rank reads the whole epoch and keeps its
+  // rows of each step batch; true (blocks), each rank reads only the
+  // file's blocks r, r + N, ... (train/src/trainer.cpp, block_share).
+  bool shard_blocks = false;
   // dist
   DistOptions dist;
   // optim, sched
