@@ -312,6 +312,18 @@ TEST_F(Dist, ShardedBlocksEachRankReadsItsOwnBlocks) {
   // Deterministic too, and refused without drop_last.
   ASSERT_EQ(train("blocks_b", extra, 2), 0) << log_of("blocks_b");
   EXPECT_TRUE(slurp(dir_ / "blocks_a" / "last.pt") == slurp(dir_ / "blocks_b" / "last.pt"));
+  // Stopped mid-epoch, a blocks run does not resume at another world size:
+  // its ranks would read other blocks.
+  auto longer = extra;
+  longer.push_back("train.epochs=1000");
+  const pid_t pid = spawn("blocks_cut", longer, {}, {"--nproc", "2"});
+  ASSERT_TRUE(wait_for_steps(pid, "blocks_cut", 5)) << log_of("blocks_cut");
+  kill(pid, SIGTERM);
+  ASSERT_EQ(wait_exit(pid, 60s), 128 + SIGTERM) << log_of("blocks_cut");
+  EXPECT_NE(train("blocks_cut", longer, 1, /*resume=*/true), 0);
+  EXPECT_NE(log_of("blocks_cut").find("reading data.shard: blocks at world size 2; at world size 1"),
+            std::string::npos)
+      << log_of("blocks_cut");
   auto no_drop = extra;
   no_drop.push_back("data.drop_last=false");
   EXPECT_NE(train("blocks_c", no_drop, 2), 0);
