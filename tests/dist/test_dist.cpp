@@ -66,10 +66,16 @@ class Dist : public ::testing::Test {
       args.push_back(s);
     }
     args.insert(args.end(), tail.begin(), tail.end());
+    return exec_logged(args, name);
+  }
+  // Starts args[0] with the rest as arguments, stdout and stderr in
+  // <dir>/<name>.log, in a process group of its own (as a job a shell
+  // starts: kill(-pid) is the terminal's Ctrl-C).
+  pid_t exec_logged(std::vector<std::string> args, const std::string& name) {
     const std::string log = (dir_ / (name + ".log")).string();
-    pid_t pid = fork();
+    const pid_t pid = fork();
     if (pid == 0) {
-      setpgid(0, 0);  // a group of its own, as a job a shell starts: kill(-pid) is the terminal's Ctrl-C
+      setpgid(0, 0);
       int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
@@ -350,6 +356,27 @@ TEST_F(Dist, AKilledRankFailsTheOtherNamingIt) { expect_fault_named(1, SIGKILL, 
 
 TEST_F(Dist, AKilledRankZeroFailsTheOtherNamingIt) { expect_fault_named(0, SIGKILL, "rank 0 ("); }
 
+TEST_F(Dist, AKilledLauncherTakesItsRanksAlong) {
+  const pid_t launcher = spawn("orphans", {"train.epochs=1000"}, {}, {"--nproc", "2"});
+  ASSERT_TRUE(wait_for_steps(launcher, "orphans", 3)) << log_of("orphans");
+  const pid_t r0 = rank_pid(launcher, 0), r1 = rank_pid(launcher, 1);
+  ASSERT_GT(r0, 0);
+  ASSERT_GT(r1, 0);
+  kill(launcher, SIGKILL);
+  EXPECT_EQ(wait_exit(launcher, 10s), 128 + SIGKILL);
+  // The ranks (now children of the reaper) get SIGTERM and stop.
+  const auto end = std::chrono::steady_clock::now() + 20s;
+  auto alive = [](pid_t p) {
+    const std::string stat = slurp("/proc/" + std::to_string(p) + "/stat");
+    return !stat.empty() && stat.find(") Z") == std::string::npos;
+  };
+  while ((alive(r0) || alive(r1)) && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(alive(r0)) << log_of("orphans");
+  EXPECT_FALSE(alive(r1)) << log_of("orphans");
+  if (alive(r0)) kill(r0, SIGKILL);
+  if (alive(r1)) kill(r1, SIGKILL);
+}
+
 TEST_F(Dist, AHungRankFailsTheOtherAfterTheTimeout) { expect_fault_named(1, SIGSTOP, "rank 1 ("); }
 
 // 256 rows in batches of 32: 8 steps an epoch.
@@ -463,6 +490,40 @@ TEST_F(Dist, TorchrunRestartsAfterAKilledRankAndEndsWithTheSameWeights) {
   std::vector<int64_t> all(96);
   for (int64_t i = 0; i < 96; ++i) all[i] = i + 1;
   EXPECT_EQ(logged_steps("restarted"), all);
+}
+
+TEST_F(Dist, EvalUnderTorchrunReportsWhatOneProcessReports) {
+  if (!have_torchrun()) GTEST_SKIP() << "torchrun (python3-torch) is not installed";
+  ASSERT_EQ(train("ev", {"train.epochs=2", "data.batch_size=32"}, 1), 0) << log_of("ev");
+  // val.h5 (96 rows) in batches of 32: rank 0 runs batches 0 and 2, rank 1 batch 1.
+  auto eval = [&](const std::string& out, std::vector<std::string> prefix) {
+    std::vector<std::string> args = std::move(prefix);
+    for (const char* a : {STOREFUSE_EVAL_CLI, "--run"}) args.push_back(a);
+    args.push_back((dir_ / "ev").string());
+    args.push_back("--data");
+    args.push_back((dir_ / "val.h5").string());
+    args.push_back("--out");
+    args.push_back((dir_ / out).string());
+    const pid_t pid = exec_logged(args, out);
+    return wait_exit(pid, 120s);
+  };
+  ASSERT_EQ(eval("eval_one", {}), 0) << slurp(dir_ / "eval_one.log");
+  ASSERT_EQ(eval("eval_two", torchrun({})), 0) << slurp(dir_ / "eval_two.log");
+  json one = json::parse(slurp(dir_ / "eval_one" / "eval.json")), two = json::parse(slurp(dir_ / "eval_two" / "eval.json"));
+  ASSERT_EQ(one["overall"]["n"], 96);
+  EXPECT_EQ(two["overall"]["n"], 96);
+  for (const char* k : {"/behavior/accuracy", "/behavior/macro_f1", "/behavior/ece", "/dwell/mae_s",
+                        "/engagement/pearson"}) {
+    const json::json_pointer at(std::string("/overall") + k);
+    ASSERT_TRUE(one.contains(at)) << k << " in " << one["overall"].dump();
+    EXPECT_NEAR(two[at].get<double>(), one[at].get<double>(), 1e-6) << k;
+  }
+  EXPECT_EQ(two["overall"]["behavior"]["confusion"], one["overall"]["behavior"]["confusion"]);
+  EXPECT_EQ(two["slices"].size(), one["slices"].size());
+  // One report: rank 1 printed none.
+  const std::string log = slurp(dir_ / "eval_two.log");
+  EXPECT_EQ(log.find("[default1]:wrote"), std::string::npos) << log;
+  EXPECT_NE(log.find("[default0]:wrote"), std::string::npos) << log;
 }
 
 TEST_F(Dist, TorchrunStartsTheTrainer) {

@@ -89,6 +89,11 @@ World::Env World::Env::from_environment() {
   return e;
 }
 
+int threads_for_rank(int threads, const World::Env& env) {
+  if (threads != 0 || env.world_size <= 1) return threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / env.local_world_size);
+}
+
 World::World(const Env& env, const DistOptions& options) : env_(env), options_(options) {}
 
 std::unique_ptr<World> World::join(const Env& env, const DistOptions& options) {

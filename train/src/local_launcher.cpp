@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +54,7 @@ int launch_local_ranks(int nproc, std::chrono::milliseconds grace) {
   spdlog::info("starting {} ranks on this machine (rendezvous 127.0.0.1:{})", nproc, port);
 
   std::map<pid_t, int> ranks;
+  const pid_t launcher = getpid();
   for (int r = 0; r < nproc; ++r) {
     const pid_t pid = fork();
     if (pid < 0) throw Error(ErrorKind::Runtime, "fork failed", "--nproc");
@@ -60,6 +62,10 @@ int launch_local_ranks(int nproc, std::chrono::milliseconds grace) {
       // A process group of its own: a terminal's Ctrl-C reaches the launcher
       // alone, which passes it on once (a second signal ends a rank at once).
       setpgid(0, 0);
+      // A launcher that dies (SIGKILL) takes its ranks along: they stop as
+      // on SIGTERM, after an agreed step, instead of training on orphaned.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != launcher) _exit(143);  // it died before prctl took effect
       setenv("RANK", std::to_string(r).c_str(), 1);
       setenv("LOCAL_RANK", std::to_string(r).c_str(), 1);
       setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);

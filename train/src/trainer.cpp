@@ -250,11 +250,7 @@ int run_training(const config::Node& cfg, bool resume_asked) {
   bool resume = resume_asked;
   const auto o = TrainOptions::from_config(cfg);
   const auto env = World::Env::from_environment();
-  // run.threads auto under a launcher: the cores shared by the node's ranks.
-  const int threads = o.threads == 0 && env.world_size > 1
-                          ? std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / env.local_world_size)
-                          : o.threads;
-  apply_threads(threads, o.flush_denormals);
+  apply_threads(threads_for_rank(o.threads, env), o.flush_denormals);
   reuse_freed_memory();
   const auto device = pick_device(cfg["run"]["device"]);
   const fs::path dir = o.run_dir();

@@ -115,6 +115,10 @@ class World {
   std::thread heartbeat_;
 };
 
+// run.threads for one rank: `threads` as configured; 0 (auto) under a
+// launcher: the node's cores shared by its LOCAL_WORLD_SIZE ranks.
+int threads_for_rank(int threads, const World::Env& env);
+
 // DDP's gradient reduction: the parameters' gradients in buckets of about
 // bucket_bytes, filled in reverse order of the parameters (the order
 // backward produces them), each bucket all-reduced as soon as its last
