@@ -34,6 +34,7 @@ int run_eval(const std::vector<std::string>& args) {
   request.progress = !vm["no-progress"].as<bool>();
   if (vm.count("drop-modality")) request.drop_modalities = vm["drop-modality"].as<std::vector<std::string>>();
   const auto result = train::evaluate_run(request);
+  if (result.json_file.empty()) return kExitOk;  // a rank other than 0 of a distributed eval: rank 0 reports
 
   const auto& r = result.overall;
   std::printf("%lld samples", static_cast<long long>(r.n));

@@ -6,6 +6,7 @@ set -euo pipefail
 build_deps=(
   build-essential cmake pkg-config ninja-build git
   libtorch-dev libopenblas0-pthread libopenblas-pthread-dev
+  libgloo-dev   # the Gloo headers c10d's ProcessGroupGloo.hpp includes (distributed training)
   libopencv-dev libhdf5-dev libyaml-cpp-dev libboost-program-options-dev
   libtbb-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev nlohmann-json3-dev libssl-dev

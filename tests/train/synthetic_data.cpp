@@ -14,7 +14,7 @@ datasets::FeatureSpec tiny_spec() {
   return spec;
 }
 
-void write_separable(const std::filesystem::path& file, int64_t rows, uint64_t seed) {
+void write_separable(const std::filesystem::path& file, int64_t rows, uint64_t seed, int64_t chunk_rows) {
   const auto spec = tiny_spec();
   std::mt19937_64 prototypes_rng(1234), rng(seed);  // the same classes in every file
   std::normal_distribution<float> normal;
@@ -42,7 +42,9 @@ void write_separable(const std::filesystem::path& file, int64_t rows, uint64_t s
     b.engagement[r] = 0.2f + 0.2f * c;
     b.sample_id[r] = r;
   }
-  datasets::DatasetWriter writer(file, spec, {{"source", "test"}, {"seed", seed}});
+  datasets::WriterOptions options;
+  options.chunk_rows = chunk_rows;
+  datasets::DatasetWriter writer(file, spec, {{"source", "test"}, {"seed", seed}}, options);
   writer.append(b);
   writer.close();
 }

@@ -40,6 +40,15 @@ TrainBatch to_tensors(datasets::Batch& batch, const torch::Device& device) {
   return out;
 }
 
+TrainBatch slice_rows(const TrainBatch& batch, int64_t begin, int64_t end) {
+  auto rows = [&](const torch::Tensor& t) { return t.defined() ? t.slice(0, begin, end) : t; };
+  TrainBatch out;
+  for (size_t m = 0; m < batch.input.inputs.size(); ++m) out.input.inputs[m] = rows(batch.input.inputs[m]);
+  out.input.mask = rows(batch.input.mask);
+  out.targets = {rows(batch.targets.behavior), rows(batch.targets.dwell_s), rows(batch.targets.engagement)};
+  return out;
+}
+
 torch::Tensor drop_modalities(const torch::Tensor& mask,
                               const std::array<double, datasets::kNumModalities>& p) {
   if (std::all_of(p.begin(), p.end(), [](double x) { return x <= 0.0; })) return mask;

@@ -2,6 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <sstream>
+
 #include "storefuse/core/atomic_file.h"
 #include "storefuse/core/error.h"
 
@@ -36,12 +38,17 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
   file.commit();
 }
 
-void load_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
+namespace {
+
+// `open` fills the archive, straight onto the given device.
+template <typename Open>
+void load_archive(const std::string& origin, const Checkpoint& ck, Open open) {
+  const std::filesystem::path path = origin;
   torch::serialize::InputArchive archive, model, loss, optimizer;
   try {
     // Straight onto the model's device (the optimizer state is there too).
     auto params = ck.model.parameters();
-    archive.load_from(path.string(), params.empty() ? torch::Device(torch::kCPU) : params[0].device());
+    open(archive, params.empty() ? torch::Device(torch::kCPU) : params[0].device());
     c10::IValue spec;
     archive.read("feature_spec", spec);
     if (spec.toStringRef() != ck.feature_spec_json) {
@@ -70,6 +77,21 @@ void load_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
     throw Error(ErrorKind::Model, std::string("cannot read checkpoint: ") + e.what_without_backtrace(),
                 path.string(), "it may belong to another model or config");
   }
+}
+
+}  // namespace
+
+void load_checkpoint(const std::filesystem::path& path, const Checkpoint& ck) {
+  load_archive(path.string(), ck, [&](torch::serialize::InputArchive& a, const torch::Device& d) {
+    a.load_from(path.string(), d);
+  });
+}
+
+void load_checkpoint_bytes(const std::string& bytes, const std::string& origin, const Checkpoint& ck) {
+  load_archive(origin, ck, [&](torch::serialize::InputArchive& a, const torch::Device& d) {
+    std::istringstream in(bytes);
+    a.load_from(in, d);
+  });
 }
 
 }  // namespace storefuse::train

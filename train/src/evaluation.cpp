@@ -11,6 +11,7 @@
 #include "storefuse/core/progress.h"
 #include "storefuse/datasets/loader.h"
 #include "storefuse/train/batch_tensors.h"
+#include "storefuse/train/train_options.h"
 #include "storefuse/train/trained_model.h"
 #include "storefuse/train/trainer.h"
 
@@ -89,13 +90,26 @@ Predictions predict(FusionModelImpl& model, std::shared_ptr<const datasets::Data
   model.eval();
   std::unique_ptr<Progress> progress;
   if (options.progress) progress = std::make_unique<Progress>("eval", loader.num_samples(), "samples");
+  World* world = options.world;
+  // Distributed: each rank's outputs in its batches' rows, zeros elsewhere.
+  torch::Tensor table = world ? torch::zeros({loader.num_samples(), classes + 2}) : torch::Tensor();
+  int64_t index = -1;
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
+    ++index;
     auto b = to_tensors(*batch, torch::kCPU);
-    auto out = model.forward(b.input);
-    append(p.outputs.probs, torch::softmax(out.behavior_logits, 1));
-    append(p.outputs.dwell_s, out.dwell_s);
-    append(p.outputs.engagement, out.engagement);
+    if (!world) {
+      auto out = model.forward(b.input);
+      append(p.outputs.probs, torch::softmax(out.behavior_logits, 1));
+      append(p.outputs.dwell_s, out.dwell_s);
+      append(p.outputs.engagement, out.engagement);
+    } else if (index % world->size() == world->rank()) {
+      auto out = model.forward(b.input);
+      auto rows = table.narrow(0, index * options.batch_size, batch->rows);
+      rows.narrow(1, 0, classes).copy_(torch::softmax(out.behavior_logits, 1));
+      rows.narrow(1, classes, 1).copy_(out.dwell_s.reshape({-1, 1}));
+      rows.narrow(1, classes + 1, 1).copy_(out.engagement.reshape({-1, 1}));
+    }
     append(p.targets.behavior, b.targets.behavior);
     append(p.targets.dwell_s, b.targets.dwell_s);
     append(p.targets.engagement, b.targets.engagement);
@@ -108,6 +122,12 @@ Predictions predict(FusionModelImpl& model, std::shared_ptr<const datasets::Data
   }
   if (progress) progress->finish();
   model.train(was_training);
+  if (world) {
+    world->all_reduce_sum(table, "the evaluation all-reduce");  // x + 0 is exact
+    append(p.outputs.probs, table.narrow(1, 0, classes));
+    append(p.outputs.dwell_s, table.narrow(1, classes, 1));
+    append(p.outputs.engagement, table.narrow(1, classes + 1, 1));
+  }
   return p;
 }
 
@@ -160,10 +180,15 @@ EvalResult evaluate_run(const EvalRequest& request) {
   auto reader = datasets::DatasetReader::open(request.data, read);
   check_feature_spec(trained.spec, reader->spec(), request.data.string());
 
-  apply_threads(static_cast<int>(cfg["run"]["threads"].as_int(0)), cfg["run"]["flush_denormals"].as_bool());
+  const auto env = World::Env::from_environment();
+  apply_threads(threads_for_rank(static_cast<int>(cfg["run"]["threads"].as_int(0)), env),
+                cfg["run"]["flush_denormals"].as_bool());
+  const auto world = World::join(env, TrainOptions::from_config(cfg).dist);
+  const bool writer = !world || world->rank() == 0;
   PredictOptions po;
   po.batch_size = cfg["data"]["batch_size"].as_int(1);
-  po.progress = request.progress;
+  po.progress = request.progress && writer;
+  po.world = world.get();
   const auto& kept = cfg["data"]["modalities"];
   po.modalities = datasets::modality_set(kept.as_string_list(), kept.origin().str());
   for (const auto& name : request.drop_modalities) {
@@ -204,6 +229,7 @@ EvalResult evaluate_run(const EvalRequest& request) {
     md << "\n" << slices_markdown(slice, reports);
   }
 
+  if (!writer) return result;
   const fs::path out = request.out_dir.empty() ? request.run_dir : request.out_dir;
   fs::create_directories(out);
   result.json_file = out / "eval.json";

@@ -34,6 +34,8 @@ TrainOptions TrainOptions::from_config(const config::Node& cfg) {
   o.val_file = data["val"].as_string();
   o.loader.batch_size = data["batch_size"].as_int(1);
   o.loader.drop_last = data["drop_last"].as_bool();
+  o.batch_per_rank = data["batch_scope"].as_choice({"global", "per_rank"}) == "per_rank";
+  o.shard_blocks = data["shard"].as_choice({"rows", "blocks"}) == "blocks";
   o.loader.prefetch_batches = data["prefetch_batches"].as_int(1);
   o.loader.shuffle_window_blocks = data["shuffle_window_blocks"].as_int(1);
   o.loader.seed = o.seed;
@@ -45,6 +47,13 @@ TrainOptions TrainOptions::from_config(const config::Node& cfg) {
   if (data["exclude_stores"].size() > 0) {
     o.loader.filters.push_back(datasets::IdFilter::except("store_id", id_set(data["exclude_stores"])));
   }
+
+  const auto& dist = cfg["dist"];
+  o.dist.timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(dist["timeout_s"].as_double(/*min=*/0.1, /*max=*/86400.0) * 1000.0));
+  o.dist.bucket_bytes = static_cast<int64_t>(dist["bucket_mb"].as_double(0.01, 4096.0) * double(1 << 20));
+  o.dist.overlap = dist["overlap"].as_bool();
+  o.dist.interface = dist["interface"].as_string();
 
   const auto& optim = cfg["optim"];
   const auto kind = optim["type"].as_choice({"adam", "adamw", "sgd"});

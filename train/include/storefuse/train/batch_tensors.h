@@ -21,6 +21,10 @@ struct TrainBatch {
 // targets.
 TrainBatch to_tensors(datasets::Batch& batch, const torch::Device& device);
 
+// Rows [begin, end) of a batch, as views (a rank's share of the step's
+// batch in data-parallel training).
+TrainBatch slice_rows(const TrainBatch& batch, int64_t begin, int64_t end);
+
 // Modality dropout: hides present modality m of each sample with
 // probability p[m] (the order of datasets::kModalities), drawing one uniform
 // number per sample and modality from the default torch generator.

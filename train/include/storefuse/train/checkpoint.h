@@ -43,5 +43,8 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ck);
 // Error(Model) when the file is unreadable or belongs to another model or
 // feature spec.
 void load_checkpoint(const std::filesystem::path& path, const Checkpoint& ck);
+// The same from a checkpoint file's bytes (what rank 0 read, broadcast to the
+// other ranks of a distributed resume); `origin` names it in errors.
+void load_checkpoint_bytes(const std::string& bytes, const std::string& origin, const Checkpoint& ck);
 
 }  // namespace storefuse::train

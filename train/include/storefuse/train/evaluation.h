@@ -17,6 +17,7 @@
 #include "storefuse/datasets/dataset_reader.h"
 #include "storefuse/datasets/loader.h"
 #include "storefuse/metrics/metrics.h"
+#include "storefuse/train/distributed.h"
 #include "storefuse/train/model.h"
 
 namespace storefuse::train {
@@ -32,6 +33,10 @@ struct Predictions {
 
 struct PredictOptions {
   int64_t batch_size = 256;
+  // Under a launcher: rank r runs the model on batches r, r + N, ... and the
+  // ranks exchange the outputs (one all-reduce of rows x (classes + 2)
+  // floats), so every rank returns the predictions of one process.
+  World* world = nullptr;
   datasets::ModalitySet modalities = datasets::all_modalities();  // the others hidden (mask 0)
   bool progress = true;  // a progress bar on stderr
 };
@@ -41,6 +46,9 @@ struct PredictOptions {
 Predictions predict(FusionModelImpl& model, std::shared_ptr<const datasets::DatasetReader> reader,
                     const PredictOptions& options);
 
+// Under torchrun (or storefuse eval --nproc N) the ranks share the
+// predictions (PredictOptions::world) and rank 0 alone writes the reports;
+// the other ranks return a result without files.
 struct EvalRequest {
   std::filesystem::path run_dir;
   std::filesystem::path data;

@@ -11,6 +11,7 @@
 
 #include "storefuse/core/config.h"
 #include "storefuse/datasets/loader.h"
+#include "storefuse/train/distributed.h"
 #include "storefuse/train/optimizer.h"
 #include "storefuse/train/scheduler.h"
 
@@ -28,6 +29,16 @@ struct TrainOptions {
   std::filesystem::path train_file, val_file;
   datasets::LoaderOptions loader;
   datasets::NanPolicy nan_policy = datasets::NanPolicy::Error;
+  // data.batch_scope: false (global), loader.batch_size is the step's batch
+  // over every rank; true (per_rank), each rank's, so the step's batch is
+  // batch_size x world size. step_batch() says which for a world size.
+  bool batch_per_rank = false;
+  // data.shard: false (rows), each rank reads the whole epoch and keeps its
+  // rows of each step batch; true (blocks), each rank reads only the
+  // file's blocks r, r + N, ... (train/src/trainer.cpp, block_share).
+  bool shard_blocks = false;
+  // dist
+  DistOptions dist;
   // optim, sched
   OptimizerOptions optim;
   ScheduleOptions sched;
@@ -47,6 +58,10 @@ struct TrainOptions {
 
   static TrainOptions from_config(const config::Node& cfg);
   std::filesystem::path run_dir() const { return root / name; }
+  // The rows of one step's batch (before accumulation) over all ranks.
+  int64_t step_batch(int world_size) const {
+    return batch_per_rank ? loader.batch_size * world_size : loader.batch_size;
+  }
 };
 
 }  // namespace storefuse::train

@@ -11,6 +11,7 @@
 #include "storefuse/core/json.h"
 #include "storefuse/datasets/loader.h"
 #include "storefuse/train/losses.h"
+#include "storefuse/train/distributed.h"
 #include "storefuse/train/model.h"
 
 namespace storefuse::train {
@@ -22,9 +23,13 @@ const std::vector<std::string>& validation_metric_names();
 bool validation_metric_higher_is_better(const std::string& name);
 
 // One pass over `loader` (epoch 0, in file order) in eval mode, without
-// gradients and without drawing random numbers.
+// gradients and without drawing random numbers. With a world, rank r runs
+// the model on batches r, r + N, ... and the ranks exchange their rows (one
+// all-reduce of rows x (classes + 5) doubles): every rank returns the
+// figures of the whole set, computed in the order one process computes them.
+// `batch_size` is the loader's (it places each batch's rows).
 json evaluate(FusionModelImpl& model, MultiTaskLossImpl& loss, datasets::Loader& loader,
-              const torch::Device& device);
+              const torch::Device& device, World* world = nullptr, int64_t batch_size = 0);
 
 
 }  // namespace storefuse::train
