@@ -15,9 +15,9 @@ import json
 import os
 import struct
 import subprocess
-import sys
 import uuid
 
+import ab_test
 import serve_test as base
 from serve_test import WORK, check
 
@@ -186,9 +186,9 @@ def case_visits_parity():
     for version in ("1", "2"):
         os.makedirs(os.path.join(repo, "seed", version))
         os.link(model, os.path.join(repo, "seed", version, "model.onnx"))
-    s = base.Server("--repository", repo, "--routing", base.write_routing(base.ab_routing(0.5, experiment="visits-ab")), model=False)
+    s = base.Server("--repository", repo, "--routing", ab_test.write_routing(ab_test.ab_routing(0.5, experiment="visits-ab")), model=False)
     for i, v in enumerate(visits):
-        want = "B" if base.assignment_unit("visits-ab", v["customer_id"]) < 0.5 else "A"
+        want = "B" if ab_test.assignment_unit("visits-ab", v["customer_id"]) < 0.5 else "A"
         extra = {"customer_id": v["customer_id"]} if i % 2 else {"parameters": {"customer_id": v["customer_id"]}}
         st, ans = s.json("POST", ENDPOINT, *json_visit(v, **extra))
         check(st == 200 and ans["parameters"]["variant"] == want and ans["model_version"] == ("2" if want == "B" else "1"),
