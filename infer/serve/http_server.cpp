@@ -218,16 +218,6 @@ class HttpServer::Connection : public HttpServer::ConnectionBase,
   static constexpr std::chrono::milliseconds kDrainWait{250};
 };
 
-namespace {
-
-// OpenSSL's reason for the last failure, for an error message.
-std::string ssl_reason(const beast::error_code& ec) {
-  std::string m = ec.message();
-  return m.empty() ? "refused" : m;
-}
-
-}  // namespace
-
 HttpServer::HttpServer(HttpOptions options, Handler handler, Metrics& metrics)
     : options_(std::move(options)), handler_(std::move(handler)), metrics_(metrics), acceptor_(std::make_unique<Acceptor>(context_)) {
   beast::error_code ec;
@@ -258,11 +248,11 @@ HttpServer::HttpServer(HttpOptions options, Handler handler, Metrics& metrics)
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     ctx.use_certificate_chain_file(options_.tls_cert, ec);
     if (ec)
-      throw Error(ErrorKind::Usage, "cannot use the TLS certificate: " + ssl_reason(ec), options_.tls_cert,
+      throw Error(ErrorKind::Usage, "cannot use the TLS certificate: " + ec.message(), options_.tls_cert,
                   "give a PEM certificate chain (the server's certificate first)");
     ctx.use_private_key_file(options_.tls_key, ssl::context::pem, ec);
     if (ec)
-      throw Error(ErrorKind::Usage, "cannot use the TLS key: " + ssl_reason(ec), options_.tls_key,
+      throw Error(ErrorKind::Usage, "cannot use the TLS key: " + ec.message(), options_.tls_key,
                   "give the PEM private key the certificate was made with, unencrypted");
     if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
       throw Error(ErrorKind::Usage, "the TLS key does not belong to the certificate", options_.tls_key,

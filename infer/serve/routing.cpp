@@ -73,20 +73,22 @@ Routing from_node(const config::Node& root, const std::string& source) {
   root.check_keys({"models"});
   const config::Node& models = root["models"];
   if (!models.is_map() || models.items().empty()) fail(models, "is not a map of model names");
-  return Routing(source, [&] {
-    std::map<std::string, Route> routes;
-    for (const auto& [name, m] : models.items()) routes.emplace(name, parse_route(name, m));
-    return routes;
-  }());
+  std::map<std::string, Route> routes;
+  for (const auto& [name, m] : models.items()) routes.emplace(name, parse_route(name, m));
+  return Routing(source, std::move(routes));
 }
 
 }  // namespace
 
 size_t Route::choose(std::string_view unit_id) const {
   if (unit_id.empty() || variants.size() == 1) return 0;
+  // A and B: abtest simulate's own rule, with B's weight as split_b.
+  if (variants.size() == 2 && (variants[0].name == "A" || variants[0].name == "B") &&
+      (variants[1].name == "A" || variants[1].name == "B") && variants[0].name != variants[1].name) {
+    const size_t b = variants[0].name == "B" ? 0 : 1;
+    return traffic::assign_variant(experiment, unit_id, variants[b].weight) == traffic::Variant::B ? b : 1 - b;
+  }
   const double u = traffic::assignment_unit(experiment, unit_id);
-  if (variants.size() == 2 && variants[0].name == "A" && variants[1].name == "B") return u < variants[1].weight ? 1 : 0;
-  if (variants.size() == 2 && variants[0].name == "B" && variants[1].name == "A") return u < variants[0].weight ? 0 : 1;
   double cumulative = 0;
   for (size_t i = 0; i < variants.size(); ++i) {
     cumulative += variants[i].weight;

@@ -205,13 +205,9 @@ void Server::handle(HttpRequest&& request, Reply reply) {
   }
 }
 
-namespace {
-
 double unix_time_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-}  // namespace
 
 void release_instance(boost::asio::io_context* context, std::shared_ptr<ModelInstance>& instance) {
   auto keep = std::move(instance);
@@ -352,30 +348,41 @@ void Server::infer(HttpRequest&& request, Reply reply, const std::string& reques
         res = make_response(*head, http::status::ok, std::move(e.body), e.has_binary ? "application/octet-stream" : "application/json");
         if (e.has_binary) res.set("Inference-Header-Content-Length", std::to_string(e.json_length));
       }
-      record(*series, r);
-      const double total = r.queue_s + r.compute_s;
-      reply(std::move(res));
-      // After the answer is on its way: the log entry, then the shadow copy.
-      if (r.status == 200) {
-        log_answer(*answer, *instance, answer->variant, false, total * 1e3, std::move(r.outputs));
-        if (answer->shadow) submit_shadow(answer);
-      }
-      release_instance(context_, instance);
-      release_instance(context_, answer->shadow);
+      finish(r, std::move(res), reply, instance, *series, answer, (r.queue_s + r.compute_s) * 1e3);
     };
-    if (!instance->submit(std::move(job))) {
-      series->request_rejected.fetch_add(1, std::memory_order_relaxed);
-      auto res = make_response(request, http::status::service_unavailable,
-                               error_body("model '" + model + "' has " + std::to_string(instance->options().queue_capacity) +
-                                          " requests queued; try again"));
-      res.set(http::field::retry_after, "1");
-      return reply(std::move(res));
-    }
+    enqueue(*instance, *series, std::move(job), request, reply);
   } catch (const Error& e) {
     if (!series && route) series = &metrics_.series(model, route->variants[0].version, route->variants[0].name);
     if (series) series->request_failure.fetch_add(1, std::memory_order_relaxed);
     return fail(status_of(e), error_message(e));
   }
+}
+
+void Server::finish(JobResult& r, HttpResponse&& res, const Reply& reply, std::shared_ptr<ModelInstance>& instance,
+                    ModelSeries& series, const std::shared_ptr<Answer>& answer, double latency_ms) {
+  record(series, r);
+  reply(std::move(res));
+  // After the answer is on its way: the log entry, then the shadow copy.
+  if (r.status == 200) {
+    log_answer(*answer, *instance, answer->variant, false, latency_ms, std::move(r.outputs));
+    if (answer->shadow) submit_shadow(answer);
+  }
+  release_instance(context_, instance);
+  release_instance(context_, answer->shadow);
+}
+
+void Server::enqueue(ModelInstance& instance, ModelSeries& series, Job&& job, const HttpRequest& request,
+                     const Reply& reply) {
+  if (instance.submit(std::move(job))) return;
+  series.request_rejected.fetch_add(1, std::memory_order_relaxed);
+  reply(busy(request, "model '" + instance.name() + "' has " + std::to_string(instance.options().queue_capacity) +
+                          " requests queued; try again"));
+}
+
+HttpResponse busy(const HttpRequest& request, const std::string& what) {
+  auto res = make_response(request, http::status::service_unavailable, error_body(what));
+  res.set(http::field::retry_after, "1");
+  return res;
 }
 
 void Server::log_answer(const Answer& answer, const ModelInstance& instance, const std::string& variant, bool shadow,

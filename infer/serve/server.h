@@ -51,6 +51,10 @@ std::optional<double> outcome_of(const std::map<std::string, std::string>& param
 // Counts an answered job in its series: success (and rows) or failure, and
 // its queue, compute and request durations.
 void record(ModelSeries& s, const JobResult& r);
+// 503 with Retry-After: 1 and {"error": what}: a queue or a limit is full.
+HttpResponse busy(const HttpRequest& request, const std::string& what);
+// Seconds since the Unix epoch: the prediction log's time.
+double unix_time_s();
 // Releases an instance on an I/O thread, never in one of its own workers
 // (Job::done).
 void release_instance(boost::asio::io_context* context, std::shared_ptr<ModelInstance>& instance);
@@ -96,6 +100,14 @@ class Server {
   void run_visit(const HttpRequest& request, const Reply& reply, const std::string& request_id);
   // POST /v1/outcomes (server_outcomes.cpp): the answer's body.
   std::string outcomes(const std::string& body);
+  // The end of every answered job: counts it in its series, sends the
+  // response, then, for a 200, logs it and copies it to the shadow variant;
+  // releases the instances on an I/O thread.
+  void finish(JobResult& r, HttpResponse&& res, const Reply& reply, std::shared_ptr<ModelInstance>& instance,
+              ModelSeries& series, const std::shared_ptr<Answer>& answer, double latency_ms);
+  // Queues the job on its version; a full queue (or one past
+  // --max-queue-wait-ms) is counted as rejected and answered 503.
+  void enqueue(ModelInstance& instance, ModelSeries& series, Job&& job, const HttpRequest& request, const Reply& reply);
   void log_answer(const Answer& answer, const ModelInstance& instance, const std::string& variant, bool shadow,
                   double latency_ms, std::map<std::string, Tensor>&& outputs);
   void submit_shadow(const std::shared_ptr<Answer>& answer);

@@ -3,7 +3,6 @@
 // the prediction log as a row of its own, with the variant the routing gives
 // its customer (the same sticky assignment), so that `storefuse abtest
 // analyse --log` reads the served experiment directly.
-#include <chrono>
 #include <cmath>
 
 #include "server.h"
@@ -57,7 +56,7 @@ std::string Server::outcomes(const std::string& body) {
                 "outcomes request", "send them in several requests");
   // Everything is checked before anything is logged: a bad entry logs none.
   std::vector<PredictionEntry> entries;
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now = unix_time_s();
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string where = "outcomes[" + std::to_string(i) + "]";
     const json& o = list[i];

@@ -14,10 +14,7 @@ namespace storefuse::infer::serve {
 void Server::visit(HttpRequest&& request, Reply reply, const std::string& request_id) {
   if (visits_.fetch_add(1) >= options_.max_visits) {
     visits_.fetch_sub(1);
-    auto res = make_response(request, http::status::service_unavailable,
-                             error_body(std::to_string(options_.max_visits) + " visits are being decoded; try again"));
-    res.set(http::field::retry_after, "1");
-    return reply(std::move(res));
+    return reply(busy(request, std::to_string(options_.max_visits) + " visits are being decoded; try again"));
   }
   auto held = std::make_shared<HttpRequest>(std::move(request));
   boost::asio::post(media_pool_, [this, held, reply = std::move(reply), request_id] {
@@ -53,8 +50,8 @@ void Server::run_visit(const HttpRequest& request, const Reply& reply, const std
       return fail(http::status::not_found, "no model '" + v.model + "'" + (v.version.empty() ? "" : " version " + v.version));
     if (!series) series = &instance->series();
     const VisitModel& vm = visit_model(*instance);
+    // The adapter feeds exactly the inputs the model declares, shaped by its spec.
     auto in = std::make_shared<VisitInputs>(vm.inputs(v.media));
-    instance->check_inputs(in->feeds);
     if (answer->shadow) {
       answer->inputs = in->feeds;  // storage shared
       answer->rows = in->rows;
@@ -69,8 +66,7 @@ void Server::run_visit(const HttpRequest& request, const Reply& reply, const std
     head->keep_alive(request.keep_alive());
     job.done = [this, instance, series, answer, reply, head, in, id = v.id](JobResult&& r) mutable {
       HttpResponse res;
-      bool ok = r.status == 200;
-      if (ok) {
+      if (r.status == 200) {
         try {
           json body = visit_model(*instance).answer(r.outputs, *in);
           body["model_name"] = instance->name();
@@ -81,31 +77,15 @@ void Server::run_visit(const HttpRequest& request, const Reply& reply, const std
           body["timing_ms"] = json{{"features", in->features_ms}, {"queue", r.queue_s * 1e3}, {"compute", r.compute_s * 1e3}};
           res = make_response(*head, http::status::ok, body.dump());
         } catch (const Error& e) {
-          ok = false;
           r.status = 500;
           res = make_response(*head, http::status::internal_server_error, error_body(error_message(e)));
         }
       } else {
         res = make_response(*head, static_cast<http::status>(r.status), error_body(r.error));
       }
-      record(*series, r);
-      reply(std::move(res));
-      if (ok) {
-        log_answer(*answer, *instance, answer->variant, false, (r.queue_s + r.compute_s) * 1e3 + in->features_ms,
-                   std::move(r.outputs));
-        if (answer->shadow) submit_shadow(answer);
-      }
-      release_instance(context_, instance);
-      release_instance(context_, answer->shadow);
+      finish(r, std::move(res), reply, instance, *series, answer, (r.queue_s + r.compute_s) * 1e3 + in->features_ms);
     };
-    if (!instance->submit(std::move(job))) {
-      series->request_rejected.fetch_add(1, std::memory_order_relaxed);
-      auto res = make_response(request, http::status::service_unavailable,
-                               error_body("model '" + v.model + "' has " + std::to_string(instance->options().queue_capacity) +
-                                          " requests queued; try again"));
-      res.set(http::field::retry_after, "1");
-      return reply(std::move(res));
-    }
+    enqueue(*instance, *series, std::move(job), request, reply);
   } catch (const Error& e) {
     if (series) series->request_failure.fetch_add(1, std::memory_order_relaxed);
     return fail(status_of(e), error_message(e));

@@ -256,16 +256,18 @@ json VisitModel::answer(const std::map<std::string, Tensor>& outputs, const Visi
   const contract::ModelOutputs o = adapter_.outputs(outputs, in.rows, 1);
   metrics::Outputs all{{}, o.classes, {}, {}};
   adapter_.append(o, all);
+  auto name = [&](int64_t c) {
+    return c < static_cast<int64_t>(class_names_.size()) ? class_names_[size_t(c)] : "class_" + std::to_string(c);
+  };
   json probabilities = json::object();
   int64_t best = 0;
   for (int64_t c = 0; c < o.classes; ++c) {
-    const std::string name = c < static_cast<int64_t>(class_names_.size()) ? class_names_[size_t(c)] : "class_" + std::to_string(c);
-    probabilities[name] = all.probs[size_t(c)];
+    probabilities[name(c)] = all.probs[size_t(c)];
     if (all.probs[size_t(c)] > all.probs[size_t(best)]) best = c;
   }
   json modalities = json::object();
   for (ds::Modality m : ds::kModalities) modalities[ds::to_string(m)] = bool(in.present[static_cast<int>(m)]);
-  return json{{"behavior", best < static_cast<int64_t>(class_names_.size()) ? class_names_[size_t(best)] : "class_" + std::to_string(best)},
+  return json{{"behavior", name(best)},
               {"probabilities", probabilities},
               {"dwell_s", o.dwell_s[0]},
               {"engagement", o.engagement[0]},
