@@ -226,17 +226,15 @@ print("== max rate at the p99 target, over rounds: server  min / median / max re
 for server, rounds in by.items():
     rates = [r[0] for r in rounds.values()]
     print("   %-9s %8.1f / %8.1f / %8.1f" % (server, min(rates), statistics.median(rates), max(rates)))
-if "storefuse" in by and "peer" in by:
-    ratios = [by["storefuse"][r][0] / by["peer"][r][0] for r in sorted(by["peer"])
-              if r in by["storefuse"] and by["peer"][r][0] > 0]
-    print("== storefuse / peer max rate, per round: " + " ".join("%.2f" % x for x in ratios))
-    if ratios:
-        print("== median ratio %.2f" % statistics.median(ratios))
-if "batched" in by and "storefuse" in by:
-    ratios = [by["batched"][r][0] / by["storefuse"][r][0] for r in sorted(by["storefuse"])
-              if r in by["batched"] and by["storefuse"][r][0] > 0]
-    print("== batched / storefuse (batch 1) max rate, per round: " + " ".join("%.2f" % x for x in ratios))
-    if ratios:
-        print("== median ratio %.2f" % statistics.median(ratios))
+def ratios(top, bottom, title):
+    """Per-round max-rate ratio top / bottom, and its median."""
+    if top not in by or bottom not in by:
+        return
+    r = [by[top][k][0] / by[bottom][k][0] for k in sorted(by[bottom]) if k in by[top] and by[bottom][k][0] > 0]
+    print("== %s max rate, per round: " % title + " ".join("%.2f" % x for x in r))
+    if r:
+        print("== median ratio %.2f" % statistics.median(r))
+ratios("storefuse", "peer", "storefuse / peer")
+ratios("batched", "storefuse", "batched / storefuse (batch 1)")
 EOF
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -17,7 +17,7 @@ import threading
 import time
 
 import serve_test as base
-from serve_test import (INFER, INPUTS, STOREFUSE, WORK, Server, binary_infer, check, infer_path, json_request, make_repository,
+from serve_test import (INFER, INPUTS, STOREFUSE, WORK, Server, binary_request, check, infer_path, json_request, make_repository,
                         metric, outputs_of, read_jsonl, rows_of)
 
 MASK64 = (1 << 64) - 1
@@ -90,7 +90,7 @@ def case_ab_assignment():
         c = s.conn()
         for i in range(k, n, conns):
             cid = f"c{i:05d}"
-            body, headers = binary_infer(zero, {"customer_id": cid}, outputs=["dwell_s"])
+            body, headers = binary_request(zero, parameters={"customer_id": cid}, outputs=["dwell_s"])
             try:
                 st, _, data = s.call("POST", infer_path(), body, headers, conn=c)
                 a = json.loads(data)
@@ -172,7 +172,7 @@ def case_ab_shadow():
         check(st == 200 and a["model_version"] == "1" and a["parameters"]["variant"] == "A", f"{cid}: {st} {a}")
         time.sleep(0.01)  # B idle: no shadow is shed
     # B's queue kept full by direct requests to version 2: the shadow copies are shed.
-    big, big_headers = binary_infer(rows_of(5, rows=256))
+    big, big_headers = binary_request(rows_of(5, rows=256))
     stop = threading.Event()
 
     def flood():
@@ -308,7 +308,7 @@ def case_ab_analyse():
     routing = write_routing(ab_routing(split_b, experiment=exp))
 
     def answer(s, c, i, path, params=None):
-        body, headers = binary_infer(samples[i], params)
+        body, headers = binary_request(samples[i], parameters=params)
         st, _, data = s.call("POST", path, body, headers, conn=c)
         check(st == 200, f"sample {i}: {st} {data[:200]}")
         return json.loads(data)
@@ -385,7 +385,7 @@ def case_outcomes():
     customers = [f"u{i:03d}" for i in range(n)]
     variant = {}
     for i, cid in enumerate(customers):
-        body, headers = binary_infer(rows_of(i), {"customer_id": cid}, outputs=["dwell_s"])
+        body, headers = binary_request(rows_of(i), parameters={"customer_id": cid}, outputs=["dwell_s"])
         st, _, data = s.call("POST", infer_path(), body, headers, conn=c)
         check(st == 200, f"infer {i}: {st} {data[:200]}")
         variant[cid] = json.loads(data)["parameters"]["variant"]

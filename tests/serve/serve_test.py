@@ -103,8 +103,12 @@ def json_request(values, rid="r", outputs=None, parameters=None):
     return json.dumps(body).encode()
 
 
-def binary_request(values, binary_outputs=False):
-    head = {"inputs": [], "parameters": {"binary_data_output": binary_outputs}}
+def binary_request(values, binary_outputs=False, parameters=None, outputs=None):
+    """A request with binary input tensors (cheap to send many of); outputs
+    binary when binary_outputs, else JSON; `outputs` selects them by name."""
+    head = {"inputs": [], "parameters": dict(parameters or {}, binary_data_output=binary_outputs)}
+    if outputs:
+        head["outputs"] = [{"name": o} for o in outputs]
     tail = b""
     for n, v in values.items():
         raw = struct.pack(f"<{len(v) * len(v[0])}f", *[x for row in v for x in row])
@@ -467,7 +471,7 @@ def case_queue_wait():
     waiting; one that finds the queue empty is served; no other status."""
     s = Server("--workers", "1", "--max-queue-wait-ms", "0.001")
     # Binary bodies of 64 rows: cheap to read, long to compute, so requests queue.
-    body, headers = binary_infer(rows_of(3, rows=64))
+    body, headers = binary_request(rows_of(3, rows=64))
     check(s.call("POST", infer_path(), body, headers)[0] == 200, "a request on an idle server")  # the compute time is known now
     statuses, retry = [], []
     start = threading.Barrier(32)
@@ -591,20 +595,6 @@ def case_client_example():
 
 
 # --- Live A/B and the prediction log -------------------------------------
-
-def binary_infer(values, parameters=None, outputs=None):
-    """A binary-tensor request (cheap to send many of), JSON outputs."""
-    head = {"inputs": [], "parameters": dict(parameters or {})}
-    if outputs:
-        head["outputs"] = [{"name": o} for o in outputs]
-    tail = b""
-    for n, v in values.items():
-        raw = struct.pack(f"<{len(v) * len(v[0])}f", *[x for row in v for x in row])
-        head["inputs"].append({"name": n, "shape": [len(v), len(v[0])], "datatype": "FP32", "parameters": {"binary_data_size": len(raw)}})
-        tail += raw
-    h = json.dumps(head).encode()
-    return h + tail, {"Inference-Header-Content-Length": str(len(h)), "Content-Type": "application/octet-stream"}
-
 
 def metric(text, name, **labels):
     want = ",".join(f'{k}="{v}"' for k, v in labels.items())
