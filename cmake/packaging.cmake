@@ -26,7 +26,7 @@ endif()
 set(_storefuse_runtime_depends
   "libc6 (>= 2.36)" "libstdc++6 (>= 12)" "libgcc-s1"
   "libprotobuf32" "libonnx1" "libtbb12" "libopenblas0-pthread | libopenblas0"
-  "libboost-program-options1.74.0" "libyaml-cpp0.7" "libssl3")
+  "libboost-program-options1.74.0" "libyaml-cpp0.7" "libssl3" "libmosquitto1")
 if(STOREFUSE_WITH_HDF5)
   list(APPEND _storefuse_runtime_depends "libhdf5-103-1")
 endif()

@@ -39,6 +39,7 @@ arm64_deps=(
   libprotobuf-dev:arm64
   libopenblas-pthread-dev:arm64 libgtest-dev:arm64
   libssl-dev:arm64   # the server's TLS
+  libmosquitto-dev:arm64   # the stream processor's MQTT client
 )
 # arm64 packages that cannot coexist with their amd64 twins: unpacked into
 # the sysroot (dpkg-deb -x), never installed, with the runtime libraries they

@@ -10,6 +10,7 @@ build_deps=(
   libopencv-dev libhdf5-dev libyaml-cpp-dev libboost-program-options-dev
   libtbb-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev nlohmann-json3-dev libssl-dev
+  libmosquitto-dev   # the stream processor's MQTT client
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Test and benchmark peers: reference values, fixtures and parity checks only.
@@ -21,6 +22,7 @@ peer_deps=(
   time   # /usr/bin/time: peak memory of a command in the bad-input tests
   xxhash   # xxhsum: an independent check of the weights digest storefuse export writes
   openssl curl   # the server's TLS test makes a certificate; curl is a second HTTP client
+  mosquitto mosquitto-clients   # the MQTT broker the stream tests start; mosquitto_sub, an independent client
 )
 
 wanted=("${build_deps[@]}")

@@ -88,19 +88,39 @@ std::vector<uint8_t> read_clip(const std::filesystem::path& path, const VisualPa
   return frames_from_mats(small, p);
 }
 
-std::vector<uint8_t> frames_from_images(const std::vector<std::string>& images, const VisualParams& p) {
+std::vector<std::string> encode_clip_frames(const std::filesystem::path& path, const std::string& ext, double& fps) {
   quiet_decoders();
+  cv::VideoCapture cap(path.string());
+  if (!cap.isOpened()) throw Error(ErrorKind::Io, "cannot open video", path.string(), "check the path");
+  fps = cap.get(cv::CAP_PROP_FPS);
+  std::vector<std::string> out;
+  cv::Mat frame;
+  std::vector<uint8_t> bytes;
+  while (cap.read(frame)) {
+    if (!cv::imencode(ext, frame, bytes)) throw Error(ErrorKind::Usage, "OpenCV cannot encode " + ext + " images", path.string());
+    out.emplace_back(bytes.begin(), bytes.end());
+  }
+  if (out.empty()) throw Error(ErrorKind::Data, "no frame could be decoded", path.string(), "");
+  return out;
+}
+
+void image_to_gray(std::string_view image, const VisualParams& p, uint8_t* out, const std::string& name) {
+  quiet_decoders();
+  const cv::Mat encoded(1, static_cast<int>(image.size()), CV_8UC1, const_cast<char*>(image.data()));
+  cv::Mat frame = image.empty() ? cv::Mat() : cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+  if (frame.empty()) {
+    throw Error(ErrorKind::Data, name + " is not an image OpenCV decodes",
+                name + " (" + std::to_string(image.size()) + " bytes)",
+                "send JPEG or PNG images, or the clip as one video file");
+  }
+  preprocess_frame(frame, p, out);
+}
+
+std::vector<uint8_t> frames_from_images(const std::vector<std::string>& images, const VisualParams& p) {
   std::vector<cv::Mat> small;
   for (size_t i = 0; i < images.size(); ++i) {
-    const cv::Mat encoded(1, static_cast<int>(images[i].size()), CV_8UC1, const_cast<char*>(images[i].data()));
-    cv::Mat frame = images[i].empty() ? cv::Mat() : cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
-    if (frame.empty()) {
-      throw Error(ErrorKind::Data, "frame " + std::to_string(i) + " is not an image OpenCV decodes",
-                  "frame " + std::to_string(i) + " (" + std::to_string(images[i].size()) + " bytes)",
-                  "send JPEG or PNG images, or the clip as one video file");
-    }
     cv::Mat g(p.height, p.width, CV_8UC1);
-    preprocess_frame(frame, p, g.data);
+    image_to_gray(images[i], p, g.data, "frame " + std::to_string(i));
     small.push_back(g);
   }
   return frames_from_mats(small, p);

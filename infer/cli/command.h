@@ -22,6 +22,8 @@ int run_check(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_predict(const std::vector<std::string>& args);
 int run_serve(const std::vector<std::string>& args);
+int run_stream(const std::vector<std::string>& args);
+int run_replay(const std::vector<std::string>& args);
 
 // Parses args against `options`. Returns false when --help was asked for
 // (help already printed). Bad options throw a Usage error naming the command.

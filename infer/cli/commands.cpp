@@ -12,6 +12,8 @@ const std::vector<Command>& commands() {
       {"bench", "measure latency and throughput over batch sizes and thread counts", run_bench},
       {"predict", "predict every sample of a dataset file; write CSV or JSONL", run_predict},
       {"serve", "serve models over HTTP (Open Inference Protocol v2), with dynamic batching", run_serve},
+      {"stream", "live store streams in (MQTT, a local socket, video), event-time windows, predictions and events out", run_stream},
+      {"replay", "send recorded visits (a media manifest) to a stream processor as live streams", run_replay},
   };
   return list;
 }

@@ -52,11 +52,12 @@ void Histogram::write(std::string& out, const std::string& name, const std::stri
   uint64_t cumulative = 0;
   for (size_t i = 0; i <= bounds_.size(); ++i) {
     cumulative += counts_[i].load(std::memory_order_relaxed);
-    out += name + "_bucket{" + labels + ",le=\"" + (i < bounds_.size() ? number(bounds_[i]) : "+Inf") + "\"} " +
+    out += name + "_bucket{" + labels + (labels.empty() ? "" : ",") + "le=\"" + (i < bounds_.size() ? number(bounds_[i]) : "+Inf") + "\"} " +
            std::to_string(cumulative) + "\n";
   }
-  out += name + "_sum{" + labels + "} " + number(static_cast<double>(sum_micro_.load()) / 1e6) + "\n";
-  out += name + "_count{" + labels + "} " + std::to_string(count_.load()) + "\n";
+  const std::string braced = labels.empty() ? "" : "{" + labels + "}";
+  out += name + "_sum" + braced + " " + number(static_cast<double>(sum_micro_.load()) / 1e6) + "\n";
+  out += name + "_count" + braced + " " + std::to_string(count_.load()) + "\n";
 }
 
 ModelSeries::ModelSeries()

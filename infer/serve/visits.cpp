@@ -241,7 +241,13 @@ VisitModel::VisitModel(std::shared_ptr<const Model> model, const std::string& wh
 
 VisitInputs VisitModel::inputs(const pipeline::EncodedMedia& media) const {
   const auto start = std::chrono::steady_clock::now();
-  const pipeline::SampleMedia m = pipeline::decode_media(media, pipeline_.params());
+  VisitInputs in = inputs(pipeline::decode_media(media, pipeline_.params()));
+  in.features_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return in;
+}
+
+VisitInputs VisitModel::inputs(const pipeline::SampleMedia& m) const {
+  const auto start = std::chrono::steady_clock::now();
   ds::Batch b = ds::Batch::allocate(pipeline_.spec(), 1, false);
   pipeline_.fill_row(m, b, 0);
   VisitInputs in;

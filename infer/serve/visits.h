@@ -70,10 +70,13 @@ class VisitModel {
   // it breaks the contract: such a model answers only /v2 infer.
   VisitModel(std::shared_ptr<const Model> model, const std::string& where);
   VisitInputs inputs(const pipeline::EncodedMedia& media) const;
+  // The same from media already decoded (the stream processor's windows).
+  VisitInputs inputs(const pipeline::SampleMedia& media) const;
   // {"behavior", "probabilities": {class: p}, "dwell_s", "engagement",
   //  "modalities": {name: present}} of the visit's row.
   json answer(const std::map<std::string, Tensor>& outputs, const VisitInputs& in) const;
   const contract::ModelAdapter& adapter() const { return adapter_; }
+  const pipeline::FeaturePipeline& pipeline() const { return pipeline_; }
 
  private:
   contract::ModelAdapter adapter_;

@@ -23,6 +23,19 @@ std::vector<uint8_t> decode_images(const std::vector<std::string>&, const featur
   no_video("the frames");
 }
 
+std::vector<uint8_t> decode_image(std::string_view, const features::VisualParams&) { no_video("the frame"); }
+
+std::vector<std::string> encode_clip_frames(const std::filesystem::path& file, const std::string&, double&) {
+  no_video(file.string());
+}
+
+struct FrameSource::Impl {};
+
+FrameSource::FrameSource(const std::string& url, const features::VisualParams&) : impl_(nullptr) { no_video(url); }
+FrameSource::~FrameSource() = default;
+bool FrameSource::next(double&, std::vector<uint8_t>&) { return false; }
+double FrameSource::fps() const { return 0; }
+
 bool decodes_video() { return false; }
 
 }  // namespace storefuse::pipeline

@@ -34,6 +34,17 @@ std::vector<uint8_t> read_clip(const std::filesystem::path& path, const VisualPa
 // Throws Error (Data) naming the image that does not decode.
 std::vector<uint8_t> frames_from_images(const std::vector<std::string>& images, const VisualParams& p);
 
+// One encoded image -> H x W gray at `out`, as frames_from_images treats each
+// of its images; `name` goes into the error. Throws Error (Data) when it
+// does not decode.
+void image_to_gray(std::string_view image, const VisualParams& p, uint8_t* out, const std::string& name);
+
+// Every frame of a video file as it decodes, encoded as `ext` images
+// (".png": lossless, so decoding them gives back the same pixels; ".jpg"),
+// with the file's frame rate (0 when unknown). A sender of frames uses it
+// (storefuse-infer replay). Throws Error (Io) / (Data) as read_clip.
+std::vector<std::string> encode_clip_frames(const std::filesystem::path& path, const std::string& ext, double& fps);
+
 // A video file's bytes (a request's upload): written to a private temporary
 // file, which cv::VideoCapture needs, decoded as read_clip, removed. Bytes
 // that do not decode are Error (Data); Error (Io) only when the temporary
