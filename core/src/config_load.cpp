@@ -325,7 +325,7 @@ const Node& defaults() {
   return d;
 }
 
-Node apply_set(const Node& cfg, const std::string& assignment) {
+Node apply_set(const Node& cfg, const std::string& assignment, const Node* schema) {
   auto eq = assignment.find('=');
   std::string origin = "--set " + assignment;
   if (eq == std::string::npos || eq == 0) {
@@ -351,7 +351,7 @@ Node apply_set(const Node& cfg, const std::string& assignment) {
     m.set(*it, overlay);
     overlay = m;
   }
-  validate(overlay, defaults());
+  validate(overlay, schema ? *schema : defaults());
   Node out = merge(cfg, overlay);
   assign_paths(out, "");
   return out;

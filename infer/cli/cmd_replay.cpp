@@ -234,6 +234,8 @@ int run_replay(const std::vector<std::string>& args) {
       ("visits", po::value<int>()->default_value(0), "visits to send (0: every row of the manifest)")
       ("speed", po::value<double>()->default_value(1.0), "event seconds per wall second (visits mode)")
       ("frames", po::value<std::string>()->default_value("png"), "frame encoding: png (lossless) or jpg")
+      ("start", po::value<double>(), "the first window's end (Unix seconds; visits mode): the same timeline in two runs "
+                                     "(default: as late as the clock allows)")
       ("windows", po::value<std::string>(), "write visit,stream,window_end for each visit sent (CSV)")
       ("all-mqtt", po::bool_switch(), "send frames and audio over MQTT too, even when the config has a socket")
       ("continuous", po::bool_switch(), "send every stream without a break for --duration seconds, in real time")
@@ -277,6 +279,12 @@ int run_replay(const std::vector<std::string>& args) {
     const double spacing = std::ceil((longest + w.hop_s) / w.hop_s) * w.hop_s;
     const double span = spacing * std::ceil(static_cast<double>(visits) / streams) + longest;
     t0 = unix_now() - span * (1.0 - 1.0 / speed);  // no stamp runs ahead of the clock
+    if (vm.count("start")) {
+      t0 = vm["start"].as<double>() - longest;
+      if (t0 + span > unix_now())
+        throw Error(ErrorKind::Usage, "--start puts the visits in the future", "storefuse-infer replay",
+                    "start at least " + std::to_string(static_cast<int>(span)) + " s before now");
+    }
     const double first_end = std::ceil((t0 + longest) / w.hop_s) * w.hop_s;
     std::ofstream windows;
     if (vm.count("windows")) {

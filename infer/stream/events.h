@@ -38,6 +38,7 @@ struct Prediction {
   double latency_ms = 0;  // window close -> prediction
   double features_ms = 0, queue_ms = 0, model_ms = 0;
   int64_t batch_rows = 0;
+  bool seed = false;  // run to rebuild the event state after a takeover: not written
 
   std::string stream() const { return store + "/" + camera; }
   json to_json() const;

@@ -85,6 +85,10 @@ void Outputs::loop() {
         continue;
       }
       const Prediction& p = std::get<Prediction>(e);
+      if (p.seed) {
+        rules_.update(p);
+        continue;
+      }
       const std::string line = p.to_json().dump();
       predictions += line + "\n";
       ++metrics_.predictions;

@@ -35,6 +35,8 @@ void Ownership::configure(MqttClientOptions& o) {
   o.subscriptions.emplace_back(control("members/+"), kControl);
   o.subscriptions.emplace_back(control("owner/+/+"), kControl);
   o.subscriptions.emplace_back(control("progress/+/+"), kControl);
+  o.subscriptions.emplace_back(control("ready/+/+"), kControl);
+  o.subscriptions.emplace_back(control("handoff/+/+"), kControl);
   o.will_topic = control("members/" + self_);
   o.will_payload = "";  // retained and empty: clears the announcement
   o.will_retain = true;
@@ -84,7 +86,9 @@ bool Ownership::on_message(std::string_view topic, std::string_view payload, int
     const std::string rest(topic.substr(control_.size()));
     const std::string value(payload);
     std::vector<std::string> changed;
-    bool membership = false;
+    std::vector<std::pair<std::string, std::string>> handoff;
+    std::string handoff_stream;
+    bool membership = false, standby_copy = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (starts_with(rest, "members/")) {
@@ -96,6 +100,17 @@ bool Ownership::on_message(std::string_view topic, std::string_view payload, int
         if (value.empty()) owners_.erase(stream);
         else owners_[stream] = value;
         changed.push_back(stream);
+      } else if (starts_with(rest, "ready/")) {
+        // The standby is subscribed: what it missed goes to it.
+        auto it = early_.find(rest.substr(6));
+        if (it != early_.end()) {
+          handoff = std::move(it->second);
+          handoff_stream = it->first;
+          early_.erase(it);
+        }
+      } else if (starts_with(rest, "handoff/")) {
+        const std::string stream = rest.substr(8);
+        standby_copy = subscribed_.count(stream) && !owned_.count(stream);
       } else if (starts_with(rest, "progress/")) {
         try {
           progress_[rest.substr(9)] = std::stoll(value);
@@ -105,6 +120,11 @@ bool Ownership::on_message(std::string_view topic, std::string_view payload, int
     }
     if (membership) reassign();
     for (const std::string& s : changed) update(s);
+    for (const auto& [t, p] : handoff) client_->publish(control("handoff/" + handoff_stream), t + "\n" + p);
+    if (standby_copy) {
+      const size_t nl = payload.find('\n');
+      if (nl != std::string_view::npos) processor_.on_message(payload.substr(0, nl), payload.substr(nl + 1), "handoff");
+    }
     return true;
   }
   // PREFIX/STORE/CAMERA/KIND: our own outputs are not inputs.
@@ -113,14 +133,22 @@ bool Ownership::on_message(std::string_view topic, std::string_view payload, int
   if (b == std::string_view::npos) return false;  // malformed: the processor counts it (a shared copy comes once)
   const std::string_view kind = rest.substr(b + 1);
   if (kind == "events" || kind == "prediction") return true;
-  if (subscription != kShared) return false;
   const std::string stream(rest.substr(0, b));
-  bool unowned;
+  auto keep = [&] {  // for the standby, until it is ready
+    auto it = early_.find(stream);
+    if (it != early_.end() && it->second.size() < kMaxEarly) it->second.emplace_back(topic, payload);
+  };
+  if (subscription != kShared) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    keep();
+    return false;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    unowned = !leaving_ && owner_of(stream).empty();
+    if (leaving_ || !owner_of(stream).empty()) return true;  // its owner has it by its own subscription
+    early_[stream];
+    keep();
   }
-  if (!unowned) return true;  // its owner has it by its own subscription
   claim(stream, false);
   return false;  // and this copy is processed here
 }
@@ -143,19 +171,23 @@ void Ownership::claim(const std::string& stream, bool takeover) {
 }
 
 void Ownership::update(const std::string& stream) {
-  bool subscribe = false, unsubscribe = false, released = false;
+  bool subscribe = false, unsubscribe = false, released = false, is_owner = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string owner = owner_of(stream);
     const bool mine = owner == self_ && !leaving_;
     const bool standby = !owner.empty() && !mine && standby_of(stream, owner) == self_ && !leaving_;
+    is_owner = mine;
     if (mine) owned_.insert(stream);
     else released = owned_.erase(stream) > 0;
+    if (!mine) early_.erase(stream);
     if (mine || standby) subscribe = subscribed_.insert(stream).second;
     else unsubscribe = subscribed_.erase(stream) > 0;
   }
   const std::string filter = config_.prefix + "/" + stream + "/+";
   if (subscribe) client_->subscribe(filter, kDirect);
+  // After the subscription on the same connection: the broker has it when the owner reads this.
+  if (subscribe && !is_owner) client_->publish(control("ready/" + stream), self_);
   if (unsubscribe) {
     client_->unsubscribe(filter);
     processor_.release(stream);

@@ -18,6 +18,10 @@
 //   owner dies, the standby claims the stream and runs every window after
 //   that one from what it kept: no window is lost; the ones the owner wrote
 //   after its last progress message come twice, with the same event ids.
+// - A standby that subscribes after the owner claimed a stream has missed its
+//   first messages: it says so (.../ready/S/C), and the owner republishes
+//   what it kept of the stream since its claim (.../handoff/S/C). Items that
+//   arrive both ways are kept once (same capture time).
 // Subscription identifiers tell a shared copy from a direct one.
 #pragma once
 
@@ -73,6 +77,9 @@ class Ownership {
   std::map<std::string, std::string> owners_;
   std::map<std::string, int64_t> progress_;
   std::set<std::string> subscribed_, owned_;
+  // Messages of streams claimed here, kept until their standby is ready.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> early_;
+  static constexpr size_t kMaxEarly = 20000;
   bool leaving_ = false;
 };
 

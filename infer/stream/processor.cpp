@@ -164,6 +164,7 @@ void Processor::poll_locked(Stream& s, WallClock::time_point now, bool flush) {
   metrics_.revisions += c.revisions - s.seen.revisions;
   metrics_.overflow_items += c.overflow_items - s.seen.overflow_items;
   metrics_.windows_empty += c.empty_windows - s.seen.empty_windows;
+  metrics_.duplicates += c.duplicates - s.seen.duplicates;
   s.seen = c;
   if (closed.empty()) return;
   std::shared_ptr<Stream> self;
@@ -186,7 +187,8 @@ void Processor::enqueue(const std::shared_ptr<Stream>& s, std::vector<ClosedWind
       continue;
     }
     ++in_flight_;
-    tasks_.push_back(Task{s, std::move(w)});
+    const bool seed = w.index <= s->seed_through && w.revision == 0;
+    tasks_.push_back(Task{s, std::move(w), seed});
   }
   tasks_wake_.notify_all();
 }
@@ -256,6 +258,7 @@ void Processor::run(Task task) {
   p->start_s = task.window.start_s;
   p->end_s = task.window.end_s;
   p->revision = task.window.revision;
+  p->seed = task.seed;
   p->close = to_string(task.window.reason);
   p->present = in->present;
   p->incomplete = task.window.incomplete;
@@ -318,7 +321,11 @@ void Processor::resume(const std::string& stream, int64_t from) {
     s = it->second;
   }
   std::lock_guard<std::mutex> lock(s->mutex);
-  if (from != INT64_MIN) s->windows.rewind(from);
+  if (from != INT64_MIN) {
+    // The window before `from` runs too, unwritten: the events' state (the
+    // last behaviour, which thresholds hold) is then what the old owner had.
+    s->seed_through = s->windows.rewind(from - 1) < from ? from - 1 : INT64_MIN;
+  }
   poll_locked(*s, WallClock::now(), false);
 }
 

@@ -75,12 +75,14 @@ class Processor {
     std::string store, camera, key;
     StreamWindows windows;
     WindowCounters seen;  // counters already added to the metrics
+    int64_t seed_through = INT64_MIN;  // after a takeover: windows up to it only rebuild the event state
     Stream(std::string s, std::string c, const WindowOptions& o, const pipeline::PipelineParams& p)
         : store(std::move(s)), camera(std::move(c)), key(store + "/" + camera), windows(o, p) {}
   };
   struct Task {
     std::shared_ptr<Stream> stream;
     ClosedWindow window;
+    bool seed = false;
   };
 
   std::shared_ptr<Stream> find_or_open(const std::string& store, const std::string& camera);

@@ -86,9 +86,17 @@ const std::string& stream_config_defaults() { return kDefaults; }
 
 StreamConfig load_stream_config(const std::filesystem::path& file, const std::vector<std::string>& sets) {
   static const config::Node schema = config::parse_string(kDefaults, "stream defaults");
-  config::Node cfg = config::merge(schema, config::parse_file(file));
-  for (const std::string& s : sets) cfg = config::apply_set(cfg, s);
-  config::validate(cfg, schema);
+  config::Node cfg;
+  try {
+    cfg = config::merge(schema, config::parse_file(file));
+    for (const std::string& s : sets) cfg = config::apply_set(cfg, s, &schema);
+    config::validate(cfg, schema);
+  } catch (const Error& e) {  // the toolkit's hint names its own defaults file
+    std::string fix = e.fix();
+    const size_t at = fix.find("configs/defaults.yaml");
+    if (at != std::string::npos) fix = "run 'storefuse-infer stream --print-defaults' for every key";
+    throw Error(e.kind(), e.problem(), e.where(), fix);
+  }
   const std::filesystem::path dir = file.parent_path();
 
   StreamConfig c;

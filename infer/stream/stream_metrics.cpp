@@ -73,6 +73,7 @@ std::string StreamMetrics::text(const std::string& extra) const {
   counter(out, "storefuse_stream_late_dropped_total", "Late items no open or revisable window needed.", "", late_dropped);
   counter(out, "storefuse_stream_revisions_total", "Revised predictions of closed windows.", "", revisions);
   counter(out, "storefuse_stream_overflow_items_total", "Items dropped by window.max_items.", "", overflow_items);
+  counter(out, "storefuse_stream_duplicate_items_total", "Items received twice (same capture time), kept once.", "", duplicates);
   counter(out, "storefuse_stream_predictions_total", "Window predictions written.", "", predictions);
   for (size_t t = 0; t < event_types().size(); ++t)
     counter(out, "storefuse_stream_events_total", "Events, by type.", "type=\"" + event_types()[t] + "\"", events[t], t == 0);

@@ -28,7 +28,7 @@ struct StreamMetrics {
   std::atomic<uint64_t> streams_refused{0};           // past limits.max_streams
   std::array<std::atomic<uint64_t>, 3> windows_closed{};  // by CloseReason
   std::atomic<uint64_t> windows_empty{0}, windows_dropped_features{0}, windows_dropped_model{0}, outputs_dropped{0};
-  std::atomic<uint64_t> late_items{0}, late_dropped{0}, revisions{0}, overflow_items{0};
+  std::atomic<uint64_t> late_items{0}, late_dropped{0}, revisions{0}, overflow_items{0}, duplicates{0};
   std::atomic<uint64_t> predictions{0};
   std::array<std::atomic<uint64_t>, 4> events{};      // by event_types()
   std::atomic<uint64_t> events_unpublished{0};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "storefuse/features/audio_resample.h"
 #include "storefuse/features/sensor.h"
@@ -84,6 +85,15 @@ template <class T>
 void StreamWindows::store(std::deque<Item<T>>& q, Item<T> item) {
   auto at = q.end();
   while (at != q.begin() && std::prev(at)->ts > item.ts) --at;  // in order, usually at the end
+  // The same item twice (QoS 1 delivers at least once; a handover resends):
+  // one capture time holds one frame, chunk or reading, or one such POS line.
+  for (auto same = at; same != q.begin() && std::prev(same)->ts == item.ts; --same) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (std::prev(same)->value != item.value) continue;
+    }
+    ++counters_.duplicates;
+    return;
+  }
   q.insert(at, std::move(item));
   if (q.size() > options_.max_items) {
     q.pop_front();

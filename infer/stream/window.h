@@ -81,6 +81,7 @@ struct WindowCounters {
   uint64_t revisions = 0;
   uint64_t overflow_items = 0;  // dropped by max_items
   uint64_t empty_windows = 0;   // closed with nothing in them: not emitted
+  uint64_t duplicates = 0;      // an item with the capture time (and text) of one held: dropped
 };
 
 class StreamWindows {

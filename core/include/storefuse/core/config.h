@@ -112,8 +112,9 @@ Node parse_string(const std::string& text, const std::string& origin_name);
 // The built-in configs/defaults.yaml.
 const Node& defaults();
 
-// Applies one "a.b.c=value" override; the value is YAML ("3e-4", "[1,2]").
-Node apply_set(const Node& cfg, const std::string& assignment);
+// Applies one "a.b.c=value" override; the value is YAML ("3e-4", "[1,2]"),
+// its key checked against `schema` (nullptr: the built-in defaults).
+Node apply_set(const Node& cfg, const std::string& assignment, const Node* schema = nullptr);
 
 // Unknown keys and type mismatches against the schema (the defaults).
 void validate(const Node& cfg, const Node& schema);
