@@ -36,7 +36,7 @@ json Prediction::to_json() const {
          {"window", index},    {"window_start", start_s},  {"window_end", end_s},    {"revision", revision},
          {"close", close},     {"behavior", behavior},     {"probabilities", probs}, {"dwell_s", dwell_s},
          {"engagement", engagement}, {"modalities", modalities}, {"latency_ms", latency_ms},
-         {"features_ms", features_ms}, {"queue_ms", queue_ms}, {"model_ms", model_ms}, {"batch_rows", batch_rows}};
+         {"wait_ms", wait_ms}, {"features_ms", features_ms}, {"queue_ms", queue_ms}, {"model_ms", model_ms}, {"batch_rows", batch_rows}};
   json late = json::array();
   for (int m = 0; m < kModalities; ++m)
     if (incomplete[size_t(m)]) late.push_back(kModalityNames[m]);

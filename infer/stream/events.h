@@ -36,6 +36,7 @@ struct Prediction {
   double dwell_s = 0, engagement = 0;
   std::array<bool, kModalities> present{}, incomplete{};
   double latency_ms = 0;  // window close -> prediction
+  double wait_ms = 0;  // close -> its features began (the feature queue)
   double features_ms = 0, queue_ms = 0, model_ms = 0;
   int64_t batch_rows = 0;
   bool seed = false;  // run to rebuild the event state after a takeover: not written

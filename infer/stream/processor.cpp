@@ -263,6 +263,7 @@ void Processor::run(Task task) {
   p->present = in->present;
   p->incomplete = task.window.incomplete;
   p->features_ms = in->features_ms;
+  p->wait_ms = std::chrono::duration<double, std::milli>(started - task.window.closed).count();
   const WallClock::time_point closed = task.window.closed;
 
   serve::Job job;

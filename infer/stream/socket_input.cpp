@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "storefuse/core/error.h"
@@ -19,21 +20,49 @@ namespace {
 
 constexpr size_t kMaxHeader = 512;
 
-// Reads exactly n bytes (false: the peer closed, an error, or stopping).
-bool read_exact(int fd, char* out, size_t n, const std::atomic<bool>& stopping) {
-  size_t done = 0;
-  while (done < n) {
-    pollfd p{fd, POLLIN, 0};
-    const int r = ::poll(&p, 1, 200);
-    if (stopping) return false;
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
-    const ssize_t got = ::read(fd, out + done, n - done);
-    if (got <= 0) return false;
-    done += static_cast<size_t>(got);
+// A connection's bytes, read in large pieces (a frame arrives in one or two
+// reads, not one system call per header byte).
+class Reader {
+ public:
+  Reader(int fd, const std::atomic<bool>& stopping) : fd_(fd), stopping_(stopping) {}
+  // The next byte; false when the peer closed, on an error, or when stopping.
+  bool byte(char& c) {
+    if (at_ == end_ && !fill()) return false;
+    c = buffer_[at_++];
+    return true;
   }
-  return true;
-}
+  // Exactly n bytes appended to out (or skipped when out is null).
+  bool bytes(size_t n, std::string* out) {
+    while (n > 0) {
+      if (at_ == end_ && !fill()) return false;
+      const size_t take = std::min(n, end_ - at_);
+      if (out) out->append(buffer_ + at_, take);
+      at_ += take;
+      n -= take;
+    }
+    return true;
+  }
+
+ private:
+  bool fill() {
+    for (;;) {
+      pollfd p{fd_, POLLIN, 0};
+      const int r = ::poll(&p, 1, 200);
+      if (stopping_) return false;
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) continue;
+      const ssize_t got = ::read(fd_, buffer_, sizeof buffer_);
+      if (got <= 0) return false;
+      at_ = 0;
+      end_ = static_cast<size_t>(got);
+      return true;
+    }
+  }
+  int fd_;
+  const std::atomic<bool>& stopping_;
+  char buffer_[1 << 16];
+  size_t at_ = 0, end_ = 0;
+};
 
 }  // namespace
 
@@ -79,12 +108,13 @@ void SocketInput::accept_loop() {
 }
 
 void SocketInput::read_loop(int fd) {
+  auto reader = std::make_unique<Reader>(fd, stopping_);
   std::string header, payload;
   for (;;) {
     header.clear();
     char c = 0;
     bool ok = true;
-    while ((ok = read_exact(fd, &c, 1, stopping_)) && c != '\n') {
+    while ((ok = reader->byte(c)) && c != '\n') {
       header.push_back(c);
       if (header.size() > kMaxHeader) {
         on_error_("a socket message header is over " + std::to_string(kMaxHeader) + " bytes: the connection is closed");
@@ -105,21 +135,14 @@ void SocketInput::read_loop(int fd) {
       break;
     }
     const std::string topic = header.substr(0, sp);
-    if (length > max_payload_) {  // read past it, in pieces
+    if (length > max_payload_) {  // read past it
       on_error_("a message on " + topic + " is " + std::to_string(length) + " bytes, over the limit of " +
                 std::to_string(max_payload_));
-      char sink[65536];
-      bool alive = true;
-      for (size_t left = length; left > 0 && alive;) {
-        const size_t n = std::min(left, sizeof sink);
-        alive = read_exact(fd, sink, n, stopping_);
-        left -= n;
-      }
-      if (!alive) break;
+      if (!reader->bytes(length, nullptr)) break;
       continue;
     }
-    payload.resize(length);
-    if (!read_exact(fd, payload.data(), length, stopping_)) break;
+    payload.clear();
+    if (!reader->bytes(length, &payload)) break;
     on_message_(topic, payload);
   }
   {

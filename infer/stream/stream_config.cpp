@@ -16,7 +16,11 @@ window:
   hop_s: 1.0               # a window ends every hop_s (seconds on the Unix time grid)
   text_lookback_s: 4.0     # POS lines in [end - text_lookback_s, end)
   deadline_s: 2.0          # wall seconds after the leading source passed a window's end
-  idle_lag_s: 5.0          # a source this far behind the leading one (event time) is idle
+  idle_lag_s:              # a source this far behind the leading one (event seconds) is idle
+    visual: 2.0
+    audio: 2.0
+    text: 0.5              # sparse POS lines do not hold windows back
+    sensor: 3.0
   idle_wall_s: 5.0         # a source silent this long (wall time) is idle
   stream_timeout_s: 60.0   # a stream silent this long is flushed and forgotten
   late: count              # count | revise
@@ -109,7 +113,6 @@ StreamConfig load_stream_config(const std::filesystem::path& file, const std::ve
   c.window.hop_s = w["hop_s"].as_positive_double();
   c.window.text_lookback_s = w["text_lookback_s"].as_positive_double();
   c.window.deadline_s = w["deadline_s"].as_double(0.0);
-  c.window.idle_lag_s = w["idle_lag_s"].as_positive_double();
   c.window.idle_wall_s = w["idle_wall_s"].as_positive_double();
   c.stream_timeout_s = w["stream_timeout_s"].as_positive_double();
   c.window.late = w["late"].as_choice({"count", "revise"}) == "revise" ? LatePolicy::Revise : LatePolicy::Count;
@@ -117,8 +120,10 @@ StreamConfig load_stream_config(const std::filesystem::path& file, const std::ve
   if (c.window.late == LatePolicy::Count && c.window.allowed_lateness_s > 0)
     fail(w["allowed_lateness_s"], "is set but late is 'count'", "set window.late: revise to revise closed windows");
   const char* names[kModalities] = {"visual", "audio", "text", "sensor"};
-  for (int m = 0; m < kModalities; ++m)
+  for (int m = 0; m < kModalities; ++m) {
     c.window.out_of_order_s[static_cast<size_t>(m)] = w["out_of_order_s"][names[m]].as_double(0.0);
+    c.window.idle_lag_s[static_cast<size_t>(m)] = w["idle_lag_s"][names[m]].as_positive_double();
+  }
   c.window.max_items = static_cast<size_t>(w["max_items"].as_int(16));
   if (c.stream_timeout_s < c.window.idle_wall_s)
     fail(w["stream_timeout_s"], "is shorter than window.idle_wall_s", "a stream times out after its sources went idle");

@@ -51,7 +51,7 @@ bool StreamWindows::idle(int m, WallClock::time_point now) const {
   if (std::chrono::duration<double>(now - s.last).count() > options_.idle_wall_s) return true;
   double leading = -kInf;
   for (int k = 0; k < kModalities; ++k) leading = std::max(leading, watermark(k));
-  return leading - watermark(m) > options_.idle_lag_s;
+  return leading - watermark(m) > options_.idle_lag_s[static_cast<size_t>(m)];
 }
 
 bool StreamWindows::arrive(int m, double ts, double span, WallClock::time_point now) {

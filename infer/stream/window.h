@@ -49,7 +49,10 @@ struct WindowOptions {
   // Wall seconds after the leading source passed a window's end before it
   // closes without the others.
   double deadline_s = 2.0;
-  double idle_lag_s = 5.0;   // event seconds behind the leading source: idle
+  // Per modality: event seconds behind the leading source past which a
+  // source is idle. POS lines are sparse: by default they never hold a
+  // window back (a line that comes after its window closed is late).
+  std::array<double, kModalities> idle_lag_s{2.0, 2.0, 0.5, 3.0};
   double idle_wall_s = 5.0;  // wall seconds without an item: idle
   double allowed_lateness_s = 0.0;  // with LatePolicy::Revise
   LatePolicy late = LatePolicy::Count;
