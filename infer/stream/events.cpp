@@ -17,7 +17,7 @@ const std::vector<std::string>& event_types() {
 
 std::string event_id(const std::string& stream, int64_t window, const std::string& type) {
   const std::string key = stream + "|" + std::to_string(window) + "|" + type;
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 0xcbf29ce484222325ull  /* FNV-1a 64 offset basis */;
   for (unsigned char c : key) {
     h ^= c;
     h *= 1099511628211ull;

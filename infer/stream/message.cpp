@@ -118,7 +118,9 @@ Message parse_message(std::string_view topic, std::string_view payload, const st
       if (rate == j.end() || !rate->is_number_integer() || rate->get<int64_t>() < 1000 || rate->get<int64_t>() > 384000)
         bad("'rate' is missing or not a sample rate (1000-384000 Hz)", topic);
       m.rate_hz = static_cast<int>(rate->get<int64_t>());
-      const std::string format = j.value("format", std::string("s16le"));
+      auto f = j.find("format");
+      if (f != j.end() && !f->is_string()) bad("'format' is not a string", topic, "s16le or f32le");
+      const std::string format = f == j.end() ? "s16le" : f->get<std::string>();
       if (format != "s16le" && format != "f32le") bad("'format' is '" + format + "', not s16le or f32le", topic);
       m.float32 = format == "f32le";
       const size_t width = m.float32 ? 4 : 2;

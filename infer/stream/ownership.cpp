@@ -7,7 +7,7 @@ namespace storefuse::infer::stream {
 namespace {
 
 uint64_t rank(const std::string& member, const std::string& stream) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 0xcbf29ce484222325ull  /* FNV-1a 64 offset basis */;
   for (unsigned char c : member + "|" + stream) {
     h ^= c;
     h *= 1099511628211ull;

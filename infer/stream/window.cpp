@@ -155,14 +155,23 @@ std::vector<ClosedWindow> StreamWindows::poll(WallClock::time_point now, bool fl
     }
   }
   const int64_t flush_to = newest > -kInf ? first_after(newest, hop) : next_ - 1;
+  // When the leading source first passed each window's end: one entry per
+  // poll, for the newest window it has passed; the windows before it were
+  // passed at that time or earlier.
+  if (leading > -kInf) {
+    const int64_t k = static_cast<int64_t>(std::floor(leading / hop));
+    if (k >= next_) passed_.emplace(k, now);
+  }
+  const int64_t by_watermark = any_active ? static_cast<int64_t>(std::floor(lowest_active / hop)) : next_ - 1;
   for (;;) {
     const double end = end_of(next_);
-    if (leading >= end) passed_.emplace(next_, now);
     CloseReason reason;
-    auto passed = passed_.find(next_);
-    if (any_active && lowest_active >= end) {
+    auto passed = passed_.lower_bound(next_);
+    const bool overdue = passed != passed_.end() &&
+                         std::chrono::duration<double>(now - passed->second).count() >= options_.deadline_s;
+    if (next_ <= by_watermark) {
       reason = CloseReason::Watermark;
-    } else if (passed != passed_.end() && std::chrono::duration<double>(now - passed->second).count() >= options_.deadline_s) {
+    } else if (overdue) {
       reason = CloseReason::Deadline;
     } else if (flush && next_ <= flush_to) {
       reason = CloseReason::Flush;
@@ -172,11 +181,33 @@ std::vector<ClosedWindow> StreamWindows::poll(WallClock::time_point now, bool fl
     ClosedWindow w = build(next_, reason, now);
     bool any = false;
     for (bool p : w.media.present) any = any || p;
-    if (any) out.push_back(std::move(w));
-    else ++counters_.empty_windows;
-    if (options_.late == LatePolicy::Revise) revision_[next_] = 0;
-    if (passed != passed_.end()) passed_.erase(passed);
+    if (any) {
+      out.push_back(std::move(w));
+      if (options_.late == LatePolicy::Revise) revision_[next_] = 0;
+    } else {
+      ++counters_.empty_windows;
+      // Nothing before `end` is in a later window: the next window with
+      // anything in it is the first after the oldest item at or past `end`.
+      // The empty ones up to it that may close now are skipped at once.
+      double after = kInf;
+      auto oldest_from = [&](const auto& q) {
+        for (auto it = q.rbegin(); it != q.rend() && it->ts >= end; ++it) after = std::min(after, it->ts);
+      };
+      oldest_from(frames_);
+      oldest_from(audio_);
+      oldest_from(text_);
+      oldest_from(sensor_);
+      int64_t closable = by_watermark;
+      if (overdue) closable = std::max(closable, passed->first);
+      if (flush) closable = std::max(closable, flush_to);
+      const int64_t skip_to = std::min(after < kInf ? first_after(after, hop) : closable + 1, closable + 1);
+      if (skip_to > next_ + 1) {
+        counters_.empty_windows += static_cast<uint64_t>(skip_to - next_ - 1);
+        next_ = skip_to - 1;
+      }
+    }
     ++next_;
+    passed_.erase(passed_.begin(), passed_.lower_bound(next_));
   }
   for (const auto& [k, unused] : to_revise_) {
     auto r = revision_.find(k);
