@@ -171,7 +171,7 @@ void Ownership::claim(const std::string& stream, bool takeover) {
 }
 
 void Ownership::update(const std::string& stream) {
-  bool subscribe = false, unsubscribe = false, released = false, is_owner = false;
+  bool subscribe = false, unsubscribe = false, is_owner = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string owner = owner_of(stream);
@@ -179,7 +179,7 @@ void Ownership::update(const std::string& stream) {
     const bool standby = !owner.empty() && !mine && standby_of(stream, owner) == self_ && !leaving_;
     is_owner = mine;
     if (mine) owned_.insert(stream);
-    else released = owned_.erase(stream) > 0;
+    else owned_.erase(stream);  // a standby of it keeps its items
     if (!mine) early_.erase(stream);
     if (mine || standby) subscribe = subscribed_.insert(stream).second;
     else unsubscribe = subscribed_.erase(stream) > 0;
@@ -192,7 +192,6 @@ void Ownership::update(const std::string& stream) {
     client_->unsubscribe(filter);
     processor_.release(stream);
   }
-  (void)released;  // a stream another process claimed keeps its items here while this one is its standby
 }
 
 void Ownership::reassign() {

@@ -119,10 +119,6 @@ void StreamWindows::add_sensor(double ts, std::vector<float> values, WallClock::
   if (arrive(kSensor, ts, 0.0, now)) store(sensor_, {ts, std::move(values), visit});
 }
 
-bool StreamWindows::has_open_data() const {
-  return !(frames_.empty() && audio_.empty() && text_.empty() && sensor_.empty());
-}
-
 std::vector<ClosedWindow> StreamWindows::poll(WallClock::time_point now, bool flush) {
   std::vector<ClosedWindow> out;
   if (next_ == std::numeric_limits<int64_t>::min()) return out;

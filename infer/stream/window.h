@@ -108,8 +108,6 @@ class StreamWindows {
   bool idle(int modality, WallClock::time_point now) const;
   WallClock::time_point last_arrival() const { return last_arrival_; }
   const WindowCounters& counters() const { return counters_; }
-  // Windows not closed yet that hold data (for flush and shutdown).
-  bool has_open_data() const;
   // Closes windows from index k again on the next poll (no earlier than the
   // items kept allow: keep_s). Returns the index it rewound to.
   int64_t rewind(int64_t k);

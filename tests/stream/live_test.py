@@ -6,7 +6,7 @@ socket.
 
   live_test.py CASE STOREFUSE_INFER SEED_DIR STOREFUSE
 
-CASE: replay_parity, malformed, broker_restart, takeover. STOREFUSE (the
+CASE: replay_parity, malformed, broker_restart, takeover, video_source. STOREFUSE (the
 toolkit) generates RetailSim media (datagen --emit-media); the seed network
 gets the data's feature spec with tests/fixtures/with_feature_spec.py.
 Every process started here is stopped at exit."""
@@ -80,7 +80,7 @@ def make_media(test=6):
     return model, os.path.join(media, "test", "manifest.csv")
 
 
-def config(name, model, mqtt_port=None, sock=None, metrics_port=None, extra=""):
+def config(name, model, mqtt_port=None, sock=None, metrics_port=None, extra="", inputs=""):
     out = os.path.join(WORK, name)
     os.makedirs(out, exist_ok=True)
     path = os.path.join(WORK, name + ".yaml")
@@ -90,6 +90,7 @@ def config(name, model, mqtt_port=None, sock=None, metrics_port=None, extra=""):
             f.write(f"  mqtt: {{host: 127.0.0.1, port: {mqtt_port}, client_id: {name}}}\n")
         if sock:
             f.write(f"  socket: {sock}\n")
+        f.write(inputs)
         f.write(f"outputs: {{predictions: {out}/predictions.jsonl, events: {out}/events.jsonl, late: {out}/late.jsonl}}\n")
         if metrics_port:
             f.write(f"metrics: {{port: {metrics_port}}}\n")
@@ -326,10 +327,29 @@ def case_takeover():
         check((w["stream"], float(w["window_end"])) in have, f"visit {w['visit']}'s window was not predicted")
 
 
+def case_video_source():
+    """A video file read by the processor itself (inputs.video, cv::VideoCapture)
+    at its frame rate: windows close on its frames alone, visual present and
+    the other modalities masked."""
+    model, manifest = make_media(2)
+    video = os.path.join(os.path.dirname(manifest), next(csv.DictReader(open(manifest)))["video"])
+    cfg, out = config("video", model, inputs=f"  video: [{{stream: shop/door, url: {video}}}]\n")
+    p = stream(cfg, "video")
+    time.sleep(6)  # a 4 s clip at 4 fps, read in real time
+    stop(p, "video")
+    preds = read_jsonl(os.path.join(out, "predictions.jsonl"))
+    check(len(preds) >= 3, f"{len(preds)} predictions from a 4 s clip")
+    check(all(q["stream"] == "shop/door" for q in preds), "a prediction of another stream")
+    check(all(q["modalities"] == {"visual": True, "audio": False, "text": False, "sensor": False} for q in preds),
+          f"modalities: {preds[0]['modalities']}")
+    print(f"{len(preds)} windows from the clip, closes: {sorted({q['close'] for q in preds})}")
+
+
 def main():
     try:
         {"replay_parity": case_replay_parity, "malformed": case_malformed,
-         "broker_restart": case_broker_restart, "takeover": case_takeover}[CASE]()
+         "broker_restart": case_broker_restart, "takeover": case_takeover,
+         "video_source": case_video_source}[CASE]()
         print("PASS")
     finally:
         for p in PROCS:
