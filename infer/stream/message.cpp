@@ -5,6 +5,7 @@
 
 #include "storefuse/core/error.h"
 #include "storefuse/core/json.h"
+#include "storefuse/features/wav.h"
 
 namespace storefuse::infer::stream {
 
@@ -114,14 +115,23 @@ Message parse_message(std::string_view topic, std::string_view payload, const st
       if (m.bytes.empty()) bad("the frame has no image bytes", topic);
       break;
     case Kind::Audio: {
+      auto f = j.find("format");
+      if (f != j.end() && !f->is_string()) bad("'format' is not a string", topic, "s16le, f32le or wav");
+      const std::string format = f == j.end() ? "s16le" : f->get<std::string>();
+      if (format == "wav") {  // a WAV file's bytes: its own rate and channels
+        if (j.contains("rate")) bad("'rate' is given for a WAV chunk, which has its own", topic, "leave 'rate' out");
+        features::Audio a = features::decode_wav(m.bytes, "the WAV chunk on " + std::string(topic));
+        if (a.samples.empty()) bad("the WAV chunk holds no samples", topic);
+        m.rate_hz = a.sample_rate_hz;
+        m.wav_samples = std::move(a.samples);
+        m.wav = true;
+        break;
+      }
       auto rate = j.find("rate");
       if (rate == j.end() || !rate->is_number_integer() || rate->get<int64_t>() < 1000 || rate->get<int64_t>() > 384000)
         bad("'rate' is missing or not a sample rate (1000-384000 Hz)", topic);
       m.rate_hz = static_cast<int>(rate->get<int64_t>());
-      auto f = j.find("format");
-      if (f != j.end() && !f->is_string()) bad("'format' is not a string", topic, "s16le or f32le");
-      const std::string format = f == j.end() ? "s16le" : f->get<std::string>();
-      if (format != "s16le" && format != "f32le") bad("'format' is '" + format + "', not s16le or f32le", topic);
+      if (format != "s16le" && format != "f32le") bad("'format' is '" + format + "', not s16le, f32le or wav", topic);
       m.float32 = format == "f32le";
       const size_t width = m.float32 ? 4 : 2;
       if (m.bytes.empty() || m.bytes.size() % width != 0)
@@ -133,6 +143,7 @@ Message parse_message(std::string_view topic, std::string_view payload, const st
 }
 
 std::vector<float> pcm_samples(const Message& m) {
+  if (m.wav) return m.wav_samples;
   const size_t width = m.float32 ? 4 : 2, n = m.bytes.size() / width;
   std::vector<float> out(n);
   for (size_t i = 0; i < n; ++i) {

@@ -6,6 +6,7 @@
 //   sensor  {"ts": ..., "values": {"shelf_weight_kg": 28.27, ...}}   (a channel left out: dropped reading)
 //   frame   {"ts": ...}\n<JPEG or PNG bytes>
 //   audio   {"ts": ..., "rate": 16000, "format": "s16le"}\n<PCM, mono>   (format s16le or f32le)
+//           {"ts": ..., "format": "wav"}\n<a WAV file>               (any rate and channels: mixed to mono)
 //
 // "ts" is the capture time in seconds (Unix time) of the item, or of an
 // audio chunk's first sample; "visit" is optional on every kind.
@@ -37,6 +38,8 @@ struct Message {
   std::string_view bytes;                               // frame: the image; audio: the PCM (points into the payload)
   int rate_hz = 0;                                      // audio
   bool float32 = false;                                 // audio: f32le, else s16le
+  bool wav = false;                                     // audio: a WAV file, decoded into wav_samples
+  std::vector<float> wav_samples;
 
   std::string stream() const { return store + "/" + camera; }
 };

@@ -15,6 +15,7 @@
 
 #include "message.h"
 #include "storefuse/core/error.h"
+#include "storefuse/features/wav.h"
 
 namespace {
 
@@ -203,3 +204,19 @@ TEST(StreamMessage, PayloadOverMaxBytes) {
 }
 
 }  // namespace
+
+// An audio chunk sent as a WAV file: its rate and samples come from the file
+// (written here with the toolkit's own encoder, read back exactly: 16-bit).
+TEST(StreamMessage, AudioAsAWavFile) {
+  features::Audio a;
+  a.sample_rate_hz = 8000;
+  for (int i = 0; i < 800; ++i) a.samples.push_back(static_cast<float>((i % 64) - 32) / 32768.0f);
+  const std::string payload = "{\"ts\": 5.0, \"format\": \"wav\"}\n" + features::encode_wav(a);
+  const Message m = parse_message("storefuse/s/c/audio", payload, "storefuse");
+  EXPECT_EQ(m.rate_hz, 8000);
+  EXPECT_EQ(pcm_samples(m), a.samples);
+  EXPECT_THROW(parse_message("storefuse/s/c/audio", "{\"ts\": 5.0, \"format\": \"wav\"}\nRIFFxxxx", "storefuse"), Error);
+  EXPECT_THROW(parse_message("storefuse/s/c/audio", "{\"ts\": 5.0, \"format\": \"wav\", \"rate\": 8000}\n" + features::encode_wav(a),
+                             "storefuse"),
+               Error);
+}
