@@ -29,6 +29,7 @@ serve::BatchOptions batch_options(const StreamConfig& c) {
 // A short reason for the malformed counter's label, from the error's problem.
 std::string reason_of(const Error& e, Kind kind) {
   const std::string& p = e.problem();
+  if (e.kind() == ErrorKind::Unsupported) return "unsupported";
   if (p.find("topic") != std::string::npos || p.find("kind of item") != std::string::npos) return "topic";
   if (p.find("over the limit") != std::string::npos) return "too_large";
   if (p.find("'ts'") != std::string::npos) return "timestamp";

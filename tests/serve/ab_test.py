@@ -268,7 +268,7 @@ def case_prediction_log():
     s = Server("--prediction-log", log, "--prediction-log-queue", "1", "--workers", "1", "--max-batch", "64",
                "--max-queue-delay-us", "1000000")
     burst, statuses = 64, []
-    one = json_request(rows_of(8))
+    one = json_request(rows_of(1))  # one row each: the 64 requests fit one batch of 64 rows
     start = threading.Barrier(burst)
 
     def send():

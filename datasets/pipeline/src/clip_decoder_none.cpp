@@ -31,7 +31,7 @@ std::vector<std::string> encode_clip_frames(const std::filesystem::path& file, c
 
 struct FrameSource::Impl {};
 
-FrameSource::FrameSource(const std::string& url, const features::VisualParams&) : impl_(nullptr) { no_video(url); }
+FrameSource::FrameSource(const std::string& url, const features::VisualParams&) { no_video(url); }
 FrameSource::~FrameSource() = default;
 bool FrameSource::next(double&, std::vector<uint8_t>&) { return false; }
 double FrameSource::fps() const { return 0; }

@@ -34,15 +34,15 @@ struct FrameSource::Impl {
   cv::Mat frame;
 };
 
-FrameSource::FrameSource(const std::string& url, const features::VisualParams& p) : impl_(new Impl{{}, p, {}}) {
+FrameSource::FrameSource(const std::string& url, const features::VisualParams& p)
+    : impl_(std::make_unique<Impl>(Impl{{}, p, {}})) {
   if (!impl_->capture.open(url)) {
-    delete impl_;
     throw Error(ErrorKind::Io, "cannot open the video source", url,
                 "check the file or URL and that OpenCV has a backend for it (FFmpeg, GStreamer)");
   }
 }
 
-FrameSource::~FrameSource() { delete impl_; }
+FrameSource::~FrameSource() = default;
 
 bool FrameSource::next(double& position_s, std::vector<uint8_t>& gray) {
   if (!impl_->capture.read(impl_->frame) || impl_->frame.empty()) return false;
