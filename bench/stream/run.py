@@ -12,7 +12,7 @@ extraction from raw media runs in the processor. All three share this
 machine's cores.
 
 Reported per round: windows predicted and per second, windows dropped (all
-queues), late items, p50/p95/p99/max from a window's close to its prediction
+queues), late items, the share of windows run in a batch with other streams', p50/p95/p99/max from a window's close to its prediction
 (windows closed by watermark or deadline; the shutdown flush left out), the
 CPU seconds of each stage (decode, features, model, output) and of each
 process.
@@ -108,7 +108,9 @@ def round_(build, work, model, manifest, streams, duration, extra):
     broker.terminate()
     broker.wait()
     records = [json.loads(l) for l in open(f"{out}/predictions.jsonl")]
-    lat = sorted(r["latency_ms"] for r in records if r["close"] != "flush")
+    steady = [r for r in records if r["close"] != "flush"]
+    lat = sorted(r["latency_ms"] for r in steady)
+    batched = sum(1 for r in steady if r["batch_rows"] > 1) / max(1, len(steady))
     key = "storefuse_stream_cpu_seconds_total{stage=\"%s\"}"
     stages = {s: m1[key % s] - m0[key % s] for s in ("decode", "features", "model", "output")}
     windows = sum(m1[k] - m0[k] for k in m1 if k.startswith("storefuse_stream_windows_closed_total") and "flush" not in k)
@@ -117,6 +119,7 @@ def round_(build, work, model, manifest, streams, duration, extra):
     result = {"streams": streams, "seconds": round(span, 1), "windows": int(windows), "windows_per_s": round(windows / span, 1),
               "dropped": int(dropped), "late_items": int(m1["storefuse_stream_late_items_total"]),
               "deadline_closes": int(m1['storefuse_stream_windows_closed_total{reason="deadline"}']),
+              "share_in_batches_of_2_or_more": round(batched, 3),
               "p50_ms": round(percentile(lat, 0.5), 2), "p95_ms": round(percentile(lat, 0.95), 2),
               "p99_ms": round(percentile(lat, 0.99), 2), "max_ms": round(lat[-1], 2) if lat else None,
               "cpu_s_per_s": {s: round(v / span, 3) for s, v in stages.items()},
