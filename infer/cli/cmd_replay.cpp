@@ -32,6 +32,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../serve/server.h"
 #include "../serve/visits.h"
 #include "../stream/message.h"
 #include "../stream/mqtt.h"
@@ -50,10 +51,6 @@ namespace {
 
 using namespace storefuse::infer::stream;
 using datasets::Modality;
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string number(double v) {
   std::ostringstream o;
@@ -278,10 +275,10 @@ int run_replay(const std::vector<std::string>& args) {
     const double longest = std::max({w.length_s, w.text_lookback_s, params.clip_s, params.sensor.window_s});
     const double spacing = std::ceil((longest + w.hop_s) / w.hop_s) * w.hop_s;
     const double span = spacing * std::ceil(static_cast<double>(visits) / streams) + longest;
-    t0 = unix_now() - span * (1.0 - 1.0 / speed);  // no stamp runs ahead of the clock
+    t0 = serve::unix_time_s() - span * (1.0 - 1.0 / speed);  // no stamp runs ahead of the clock
     if (vm.count("start")) {
       t0 = vm["start"].as<double>() - longest;
-      if (t0 + span > unix_now())
+      if (t0 + span > serve::unix_time_s())
         throw Error(ErrorKind::Usage, "--start puts the visits in the future", "storefuse-infer replay",
                     "start at least " + std::to_string(static_cast<int>(span)) + " s before now");
     }
@@ -330,7 +327,7 @@ int run_replay(const std::vector<std::string>& args) {
       bool operator>(const Due& o) const { return ts > o.ts; }
     };
     std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due;
-    t0 = unix_now();
+    t0 = serve::unix_time_s();
     for (int j = 0; j < streams; ++j) {
       const double p = phase(rng);
       for (Kind k : {Kind::Frame, Kind::Audio, Kind::Pos, Kind::Sensor}) due.push({t0 + p, j, k, 0});

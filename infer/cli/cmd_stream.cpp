@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "../serve/http_server.h"
+#include "../serve/server.h"
 #include "../stream/mqtt.h"
 #include "../stream/ownership.h"
 #include "../stream/processor.h"
@@ -27,10 +28,6 @@ namespace {
 
 using namespace storefuse::infer::stream;
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // One video source: frames stamped with the time they were read (a file:
 // its start plus the frame's position, paced at its frame rate when
 // realtime), until the source ends or the process stops.
@@ -38,7 +35,7 @@ void read_video(const VideoSource& v, Processor& processor, const std::atomic<bo
   while (!stopping) {
     try {
       pipeline::FrameSource source(v.url, processor.params().visual);
-      const double t0 = unix_now();
+      const double t0 = serve::unix_time_s();
       const auto wall0 = std::chrono::steady_clock::now();
       double position = 0;
       std::vector<uint8_t> gray;

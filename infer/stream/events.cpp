@@ -15,15 +15,19 @@ const std::vector<std::string>& event_types() {
   return types;
 }
 
-std::string event_id(const std::string& stream, int64_t window, const std::string& type) {
-  const std::string key = stream + "|" + std::to_string(window) + "|" + type;
-  uint64_t h = 0xcbf29ce484222325ull  /* FNV-1a 64 offset basis */;
-  for (unsigned char c : key) {
+uint64_t fnv1a64(std::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ull;  // the offset basis
+  for (unsigned char c : bytes) {
     h ^= c;
-    h *= 1099511628211ull;
+    h *= 1099511628211ull;  // the prime
   }
+  return h;
+}
+
+std::string event_id(const std::string& stream, int64_t window, const std::string& type) {
   char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(out, sizeof out, "%016llx",
+                static_cast<unsigned long long>(fnv1a64(stream + "|" + std::to_string(window) + "|" + type)));
   return out;
 }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stream_config.h"
@@ -76,6 +77,8 @@ class EventRules {
   std::map<std::string, State> state_;
 };
 
+// FNV-1a 64 of the bytes (event ids, and scale-out's rendezvous ranks).
+uint64_t fnv1a64(std::string_view bytes);
 // 16 hex digits of FNV-1a 64 over "stream|window|type".
 std::string event_id(const std::string& stream, int64_t window, const std::string& type);
 

@@ -23,14 +23,16 @@ void check(int rc, const std::string& what) {
 
 }  // namespace
 
+std::string default_client_id() {
+  char host[64] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string("storefuse-") + host + "-" + std::to_string(::getpid());
+}
+
 MqttClient::MqttClient(MqttClientOptions options, OnMessage on_message, OnConnect on_connect)
     : options_(std::move(options)), on_message_(std::move(on_message)), on_connect_(std::move(on_connect)) {
   static LibInit init;
-  if (options_.client_id.empty()) {
-    char host[64] = {};
-    ::gethostname(host, sizeof host - 1);
-    options_.client_id = std::string("storefuse-") + host + "-" + std::to_string(::getpid());
-  }
+  if (options_.client_id.empty()) options_.client_id = default_client_id();
   filters_ = options_.subscriptions;
   // A clean start: this client's subscriptions are made again on every
   // connect, and what it must not lose is in its own outbox.

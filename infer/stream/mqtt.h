@@ -43,6 +43,9 @@ struct MqttCounters {
   std::atomic<uint64_t> received{0}, published{0}, acknowledged{0}, resent{0}, outbox_dropped{0};
 };
 
+// storefuse-HOST-PID: the client id of a client given none.
+std::string default_client_id();
+
 class MqttClient {
  public:
   // subscription: the identifier of the subscription it matched (0: none).

@@ -2,18 +2,13 @@
 
 #include <iostream>
 
+#include "events.h"
+
 namespace storefuse::infer::stream {
 
 namespace {
 
-uint64_t rank(const std::string& member, const std::string& stream) {
-  uint64_t h = 0xcbf29ce484222325ull  /* FNV-1a 64 offset basis */;
-  for (unsigned char c : member + "|" + stream) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+uint64_t rank(const std::string& member, const std::string& stream) { return fnv1a64(member + "|" + stream); }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -27,8 +22,7 @@ Ownership::Ownership(const StreamConfig& config, Processor& processor)
 void Ownership::configure(MqttClientOptions& o) {
   self_ = o.client_id;
   if (self_.empty()) {
-    MqttClient probe(o, [](std::string_view, std::string_view, int) {});  // makes the default id
-    self_ = probe.client_id();
+    self_ = default_client_id();
     o.client_id = self_;
   }
   o.subscriptions.emplace_back("$share/" + group_ + "/" + config_.prefix + "/+/+/+", kShared);
@@ -67,11 +61,11 @@ std::string Ownership::owner_of(const std::string& stream) const {
   return it != owners_.end() && members_.count(it->second) ? it->second : "";
 }
 
-std::string Ownership::standby_of(const std::string& stream, const std::string& owner) const {
+std::string Ownership::ranked_first(const std::string& stream, const std::string& except) const {
   std::string best;
   uint64_t best_rank = 0;
   for (const std::string& m : members_) {
-    if (m == owner) continue;
+    if (m == except) continue;
     const uint64_t r = rank(m, stream);
     if (best.empty() || r > best_rank) {
       best = m;
@@ -176,7 +170,7 @@ void Ownership::update(const std::string& stream) {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string owner = owner_of(stream);
     const bool mine = owner == self_ && !leaving_;
-    const bool standby = !owner.empty() && !mine && standby_of(stream, owner) == self_ && !leaving_;
+    const bool standby = !owner.empty() && !mine && ranked_first(stream, owner) == self_ && !leaving_;
     is_owner = mine;
     if (mine) owned_.insert(stream);
     else owned_.erase(stream);  // a standby of it keeps its items
@@ -202,17 +196,7 @@ void Ownership::reassign() {
     for (const auto& [stream, owner] : owners_) {
       all.push_back(stream);
       if (members_.count(owner)) continue;
-      // Its owner is gone: the live member ranked first takes it.
-      std::string best;
-      uint64_t best_rank = 0;
-      for (const std::string& m : members_) {
-        const uint64_t r = rank(m, stream);
-        if (best.empty() || r > best_rank) {
-          best = m;
-          best_rank = r;
-        }
-      }
-      if (best == self_) takeovers.push_back(stream);
+      if (ranked_first(stream, "") == self_) takeovers.push_back(stream);  // its owner is gone
     }
   }
   for (const std::string& s : takeovers) claim(s, true);

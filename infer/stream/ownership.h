@@ -63,7 +63,9 @@ class Ownership {
  private:
   std::string control(const std::string& what) const { return control_ + what; }
   std::string owner_of(const std::string& stream) const;      // "" when none live
-  std::string standby_of(const std::string& stream, const std::string& owner) const;
+  // The live member rendezvous hashing ranks first for the stream, leaving
+  // out `except` ("" : none): a dead owner's successor, a live owner's standby.
+  std::string ranked_first(const std::string& stream, const std::string& except) const;
   void claim(const std::string& stream, bool takeover);
   void update(const std::string& stream);  // subscriptions and roles of one stream
   void reassign();

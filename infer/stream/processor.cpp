@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "../serve/server.h"
 #include "message.h"
 #include "storefuse/core/error.h"
 #include "storefuse/pipeline/clip_decoder.h"
@@ -11,10 +12,6 @@
 namespace storefuse::infer::stream {
 
 namespace {
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 serve::BatchOptions batch_options(const StreamConfig& c) {
   serve::BatchOptions b;
@@ -92,7 +89,7 @@ void Processor::on_message(std::string_view topic, std::string_view payload, con
   try {
     Message m = parse_message(topic, payload, config_.prefix, config_.message_limits);
     kind = m.kind;
-    const double now_unix = unix_now();
+    const double now_unix = serve::unix_time_s();
     if (m.ts > now_unix + config_.max_future_s)
       throw Error(ErrorKind::Data, "'ts' is " + std::to_string(m.ts - now_unix) + " s in the future", std::string(topic),
                   "stamp items with their capture time (limits.max_future_s)");
@@ -135,7 +132,7 @@ void Processor::on_message(std::string_view topic, std::string_view payload, con
       poll_locked(*s, now, false);
       if (s->windows.counters().late_items > late_before && !config_.late.empty())
         outputs_.late(json{{"stream", m.stream()}, {"kind", to_string(m.kind)}, {"ts", m.ts}, {"visit", m.visit},
-                           {"arrived", unix_now()}});
+                           {"arrived", serve::unix_time_s()}});
     }
   } catch (const Error& e) {
     bad_message(reason_of(e, kind), e.what(), input);
@@ -168,12 +165,7 @@ void Processor::poll_locked(Stream& s, WallClock::time_point now, bool flush) {
   metrics_.duplicates += c.duplicates - s.seen.duplicates;
   s.seen = c;
   if (closed.empty()) return;
-  std::shared_ptr<Stream> self;
-  {
-    std::lock_guard<std::mutex> lock(streams_mutex_);
-    auto it = streams_.find(s.key);
-    if (it != streams_.end()) self = it->second;
-  }
+  std::shared_ptr<Stream> self = find(s.key);
   if (!self) return;  // released meanwhile
   enqueue(self, std::move(closed));
 }
@@ -314,14 +306,15 @@ void Processor::run(Task task) {
   }
 }
 
+std::shared_ptr<Processor::Stream> Processor::find(const std::string& stream) const {
+  std::lock_guard<std::mutex> lock(streams_mutex_);
+  auto it = streams_.find(stream);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
 void Processor::resume(const std::string& stream, int64_t from) {
-  std::shared_ptr<Stream> s;
-  {
-    std::lock_guard<std::mutex> lock(streams_mutex_);
-    auto it = streams_.find(stream);
-    if (it == streams_.end()) return;
-    s = it->second;
-  }
+  std::shared_ptr<Stream> s = find(stream);
+  if (!s) return;
   std::lock_guard<std::mutex> lock(s->mutex);
   if (from != INT64_MIN) {
     // The window before `from` runs too, unwritten: the events' state (the
@@ -338,13 +331,8 @@ void Processor::release(const std::string& stream) {
 }
 
 void Processor::flush_stream(const std::string& stream) {
-  std::shared_ptr<Stream> s;
-  {
-    std::lock_guard<std::mutex> lock(streams_mutex_);
-    auto it = streams_.find(stream);
-    if (it == streams_.end()) return;
-    s = it->second;
-  }
+  std::shared_ptr<Stream> s = find(stream);
+  if (!s) return;
   std::lock_guard<std::mutex> lock(s->mutex);
   poll_locked(*s, WallClock::now(), true);
 }

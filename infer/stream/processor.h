@@ -85,6 +85,7 @@ class Processor {
     bool seed = false;
   };
 
+  std::shared_ptr<Stream> find(const std::string& stream) const;  // nullptr: not open
   std::shared_ptr<Stream> find_or_open(const std::string& store, const std::string& camera);
   // With the stream locked: polls it and queues what closed.
   void poll_locked(Stream& s, WallClock::time_point now, bool flush);
