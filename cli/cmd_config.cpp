@@ -6,7 +6,7 @@
 #include "storefuse/core/error.h"
 #include "storefuse/core/exit_code.h"
 #ifdef STOREFUSE_WITH_TRAIN
-#include "storefuse/train/train_options.h"
+#include "torch_module.h"
 #endif
 
 namespace storefuse::cli {
@@ -38,7 +38,7 @@ int run_config(const std::vector<std::string>& args) {
   // The checks storefuse train makes before it reads any data (the model's
   // and loss's settings need the data's shapes and are checked by train).
 #ifdef STOREFUSE_WITH_TRAIN
-  train::TrainOptions::from_config(cfg);
+  torch_module().check_train_config(cfg);
 #endif
   std::string format = vm["format"].as<std::string>();
   if (vm["origins"].as<bool>()) {

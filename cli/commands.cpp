@@ -1,4 +1,7 @@
 #include "command.h"
+#ifdef STOREFUSE_WITH_TRAIN
+#include "torch_module.h"
+#endif
 
 namespace storefuse::cli {
 
@@ -9,10 +12,14 @@ int run_datagen(const std::vector<std::string>& args);
 int run_features(const std::vector<std::string>& args);
 int run_ingest(const std::vector<std::string>& args);
 #ifdef STOREFUSE_WITH_TRAIN
-int run_train(const std::vector<std::string>& args);
-int run_runs(const std::vector<std::string>& args);
-int run_eval(const std::vector<std::string>& args);
-int run_export(const std::vector<std::string>& args);
+namespace {
+// The LibTorch commands run in the module (torch_module.h), loaded here.
+template <const char* Name>
+int run_in_torch_module(const std::vector<std::string>& args) {
+  return torch_module().run_command(Name, args);
+}
+constexpr char kTrain[] = "train", kRuns[] = "runs", kEval[] = "eval", kExport[] = "export";
+}  // namespace
 #endif
 
 const std::vector<Command>& commands() {
@@ -23,10 +30,10 @@ const std::vector<Command>& commands() {
       {"features", "show what the feature extractors make of one raw input", run_features},
       {"dataset", "inspect or validate a dataset file (info|validate FILE)", run_dataset},
 #ifdef STOREFUSE_WITH_TRAIN
-      {"train", "train a model of the zoo from a YAML config (--resume continues a run)", run_train},
-      {"runs", "list training runs and their best validation metrics", run_runs},
-      {"eval", "evaluate a run on a dataset: metrics overall and per slice (JSON, Markdown)", run_eval},
-      {"export", "export a trained run to a verified, self-describing ONNX file", run_export},
+      {"train", "train a model of the zoo from a YAML config (--resume continues a run)", run_in_torch_module<kTrain>},
+      {"runs", "list training runs and their best validation metrics", run_in_torch_module<kRuns>},
+      {"eval", "evaluate a run on a dataset: metrics overall and per slice (JSON, Markdown)", run_in_torch_module<kEval>},
+      {"export", "export a trained run to a verified, self-describing ONNX file", run_in_torch_module<kExport>},
 #endif
       {"abtest", "compare two model versions: paired statistics, online split, verdict, report", run_abtest},
   };

@@ -1,7 +1,7 @@
 // `storefuse abtest --a runs/seed_fusion`: a run directory's best checkpoint
 // run through LibTorch on the evaluation dataset. The feature summary is
 // computed from the run's training data (data.train of its config) when the
-// file is still there. Only in the LibTorch build of storefuse.
+// file is still there. Part of the LibTorch module (torch_module.h).
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -78,15 +78,9 @@ class RunRunner : public abtest::ModelRunner {
 
 }  // namespace
 
-void register_run_predictions() {
-  abtest::register_model_backend(
-      {"run",
-       [](const std::filesystem::path& p) {
-         return std::filesystem::is_directory(p) && std::filesystem::exists(p / "config.yaml");
-       },
-       [](const std::filesystem::path& p, const abtest::RunOptions& o) -> std::unique_ptr<abtest::ModelRunner> {
-         return std::make_unique<RunRunner>(p, o);
-       }});
+std::unique_ptr<abtest::ModelRunner> open_run_dir(const std::filesystem::path& dir,
+                                                  const abtest::RunOptions& options) {
+  return std::make_unique<RunRunner>(dir, options);
 }
 
 }  // namespace storefuse::cli

@@ -33,6 +33,10 @@ PairedData load_pair(const Settings& s) {
 
 const ModelBackend& backend_for(const std::string& path, const std::string& key) {
   if (const ModelBackend* b = find_model_backend(path)) return *b;
+  if (std::filesystem::is_directory(path) && !std::filesystem::exists(std::filesystem::path(path) / "config.yaml")) {
+    throw Error(ErrorKind::Model, "not a storefuse run directory: it has no config.yaml", "abtest." + key + " = " + path,
+                "pass a run directory written by storefuse train, an exported .onnx file or a prediction file");
+  }
   throw Error(ErrorKind::Unsupported, "no backend runs this kind of model in this build", "abtest." + key + " = " + path,
               std::filesystem::is_directory(path)
                   ? "run directories need the LibTorch build of storefuse; or export the run and pass the .onnx file"

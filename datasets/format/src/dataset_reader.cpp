@@ -111,7 +111,16 @@ void DatasetReader::Impl::open_file() {
   }
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) {
-    bad_file("cannot open HDF5 file, it is truncated or corrupt (" + h5::error_detail() + ")",
+    const std::string detail = h5::error_detail();
+    // HDF5's file lock: a writer (datagen, ingest, h5py in "r+"/"w") has the
+    // file open. The file itself may be fine.
+    if (detail.find("unable to lock file") != std::string::npos) {
+      throw Error(ErrorKind::Io, "the HDF5 file is locked: another process has it open for writing (" + detail + ")",
+                  where,
+                  "wait for the writer (a datagen, ingest or h5py session still running?) to close it; "
+                  "HDF5_USE_FILE_LOCKING=FALSE skips the lock, safe only when nothing writes to the file");
+    }
+    bad_file("cannot open HDF5 file, it is truncated or corrupt (" + detail + ")",
              where, "the file is incomplete, e.g. an interrupted copy or write: re-copy or regenerate it");
   }
   file = h5::Handle(id, H5Fclose);

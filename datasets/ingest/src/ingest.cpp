@@ -107,8 +107,8 @@ IngestResult ingest(const IngestRequest& r) {
   }
   result.rows = writers.front()->rows_written();
   if (result.rows == 0) {
-    throw Error(ErrorKind::Data, "every sample was skipped: no dataset written", man.file.string(),
-                "see the skipped samples' reasons in the report");
+    throw Error(ErrorKind::Data, "every sample was skipped, no dataset written: " + pipeline::summarize(result.skipped),
+                man.file.string(), "fix or replace the samples' media; --skip-bad leaves out only some of them");
   }
   for (auto& w : writers) w->close();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

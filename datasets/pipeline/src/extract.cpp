@@ -80,6 +80,17 @@ json to_json(const std::vector<Skipped>& skipped) {
   return list;
 }
 
+std::string summarize(const std::vector<Skipped>& skipped, size_t first) {
+  std::string out = std::to_string(skipped.size()) + (skipped.size() == 1 ? " sample" : " samples");
+  for (size_t i = 0; i < skipped.size() && i < first; ++i) {
+    const auto& s = skipped[i];
+    out += (i == 0 ? ": " : "; ") + std::string("sample ") + std::to_string(s.sample_id) + ": " + s.reason +
+           " (" + s.where + ")";
+  }
+  if (skipped.size() > first) out += "; and " + std::to_string(skipped.size() - first) + " more";
+  return out;
+}
+
 void extract(const Manifest& man, const PosLogs& pos, const FeaturePipeline& fx, const ExtractOptions& o,
              std::vector<Skipped>& skipped, const std::function<void(const Batch&)>& sink) {
   const std::set<int64_t> done = skipped_lines(skipped);
@@ -132,8 +143,8 @@ FeaturePipeline fit_pipeline(const Manifest& man, const PosLogs& pos, Flavour fl
     if (good[i]) train.push_back(std::move(media[i]));
   }
   if (train.empty()) {
-    throw Error(ErrorKind::Data, "every sample was skipped: nothing to fit the features on", man.file.string(),
-                "see the skipped samples' reasons in the report");
+    throw Error(ErrorKind::Data, "every sample was skipped, nothing to fit the features on: " + summarize(skipped),
+                man.file.string(), "fix or replace the samples' media; --skip-bad leaves out only some of them");
   }
   return FeaturePipeline::fit(flavour, params, std::move(class_names), train);
 }

@@ -33,6 +33,9 @@ struct Skipped {
   std::string reason;     // the error's text
 };
 json to_json(const std::vector<Skipped>& skipped);
+// "N samples: sample ID: reason (where); ..." for the first `first`, for an
+// error that has no report to point to (every sample skipped).
+std::string summarize(const std::vector<Skipped>& skipped, size_t first = 3);
 
 struct ExtractOptions {
   bool skip_bad = false;
