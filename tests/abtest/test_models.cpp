@@ -181,7 +181,7 @@ TEST(AbtestModels, BadInputsAreClearErrors) {
   EXPECT_NE(e.find("needs a storefuse dataset"), std::string::npos) << e;
   // A directory that is no run.
   e = error_of([&] { cli::run_abtest({"--a", testing::dataset_dir().string(), "--b", f.b.string(), "--data", f.test.string(), "--out", out}); });
-  EXPECT_NE(e.find("no backend"), std::string::npos) << e;
+  EXPECT_NE(e.find("not a storefuse run directory: it has no config.yaml"), std::string::npos) << e;
 }
 
 }  // namespace
