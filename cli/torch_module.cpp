@@ -40,8 +40,8 @@ const TorchModule* load() {
       tried += "\n  " + path.string() + ": not there";
       continue;
     }
-    // Never closed: the backends it registers and the threads LibTorch
-    // starts live until exit.
+    // Never closed: the runners it makes and the threads LibTorch starts
+    // live until exit.
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
       tried += "\n  " + path.string() + ": " + dlerror();
@@ -81,17 +81,7 @@ void register_run_predictions() {
   abtest::register_model_backend(
       {"run",
        [](const fs::path& p) { return fs::is_directory(p) && fs::exists(p / "config.yaml"); },
-       [](const fs::path& p, const abtest::RunOptions& o) {
-         try {
-           return torch_module().open_run(p, o);
-         } catch (const Error& e) {
-           if (e.kind() != ErrorKind::Config) throw;
-           // A config.yaml that storefuse did not write (or an older storefuse).
-           throw Error(ErrorKind::Model, "not a storefuse run directory: its config.yaml does not read as a run's (" +
-                                             e.problem() + " at " + e.where() + ")",
-                       p.string(), "pass a run directory written by storefuse train, or export the run and pass the .onnx");
-         }
-       }});
+       [](const fs::path& p, const abtest::RunOptions& o) { return torch_module().open_run(p, o); }});
 }
 
 }  // namespace storefuse::cli

@@ -102,7 +102,16 @@ TrainedModel load_trained_model(const fs::path& run_dir, const std::string& chec
                 "pass the run's directory, e.g. runs/<run.name>; `storefuse runs` lists them");
   }
   TrainedModel t;
-  t.config = config::load(run_dir / "config.yaml");
+  try {
+    t.config = config::load(run_dir / "config.yaml");
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Config) throw;
+    // A config.yaml that storefuse did not write (or an older storefuse).
+    throw Error(ErrorKind::Model,
+                "not a storefuse run directory: its config.yaml does not read as a run's (" + e.problem() + " at " +
+                    e.where() + ")",
+                run_dir.string(), "pass a run directory written by storefuse train (to abtest, or export the run and pass the .onnx)");
+  }
   t.checkpoint = checkpoint_file(run_dir, checkpoint);
   if (!fs::is_regular_file(t.checkpoint)) {
     const bool named = checkpoint == "best" || checkpoint == "last";

@@ -321,14 +321,14 @@ int run_training(const config::Node& cfg, bool resume_asked) {
     throw Error(ErrorKind::Data, "data.val has another feature spec than data.train", o.val_file.string());
   }
   // Checked before the first epoch, not when validation first needs targets.
-  for (const auto& [reader, key, file] : {std::tuple{train_reader.get(), "data.train", &o.train_file},
-                                          std::tuple{val_reader.get(), "data.val", &o.val_file}}) {
-    if (!reader->has_targets()) {
-      throw Error(ErrorKind::Data, std::string(key) + " is an unlabelled dataset (has_targets = 0): training needs labels",
-                  file->string(),
-                  "point " + std::string(key) + " at a labelled dataset (datagen, or ingest with --labels)");
+  auto require_labels = [](const datasets::DatasetReader& reader, const std::string& key, const fs::path& file) {
+    if (!reader.has_targets()) {
+      throw Error(ErrorKind::Data, key + " is an unlabelled dataset (has_targets = 0): training needs labels",
+                  file.string(), "point " + key + " at a labelled dataset (datagen, or ingest with --labels)");
     }
-  }
+  };
+  require_labels(*train_reader, "data.train", o.train_file);
+  require_labels(*val_reader, "data.val", o.val_file);
   // data.shard rows: every rank walks the same epoch order in step batches
   // and keeps its share. blocks: each rank its own blocks, in batches of its share.
   const bool shard_blocks = world && o.shard_blocks;
