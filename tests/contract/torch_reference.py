@@ -4,12 +4,19 @@
 Usage: torch_reference.py DATA.h5 PREDS.csv
 
 Rebuilds the network of tests/fixtures/make_seed_onnx.py with its seed (the
-weights of the exported model.onnx), runs it on every row of DATA.h5 and
-checks PREDS.csv against them: every value within 1e-5 of PyTorch's,
-relative to max(1, |PyTorch's|). The dataset's inputs reach hundreds (MFCC
-statistics), so float32 rounding in the hidden layers is larger than on
-unit-scale inputs: on 96 RetailSim rows both float32 results differ from a
-float64 run by about 4e-5 in dwell_s. Exits 1 otherwise.
+weights of the exported model.onnx) and runs it on every row of DATA.h5
+twice: in float32, as PyTorch deploys it, and in float64, as the exact
+answer. Each output of PREDS.csv is held to the float64 answer, relative to
+max(1, |exact|): within 1e-5, or within twice PyTorch's own float32 error
+where that is larger.
+
+Two float32 results are not held to 1e-5 of each other: the dataset's
+inputs reach hundreds (MFCC statistics), and on 96 RetailSim rows each
+float32 run's dwell_s is 1.3e-5 (relative) from the float64 one, in
+directions that depend on the summation order: PyTorch on AVX-512 and
+storefuse-infer differ from each other by 1.95e-5 while each is within
+1.35e-5 of the exact answer. A wrong operator or weight misses by
+orders of magnitude. Exits 1 otherwise.
 """
 import os
 import sys
@@ -22,6 +29,21 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
 from make_seed_onnx import FEATURES, SeedFusion  # noqa: E402
 from preds_csv import read_predictions  # noqa: E402
 
+FLOOR = 1e-5
+TORCH_FACTOR = 2.0
+
+
+def run(model, inputs):
+    with torch.no_grad():
+        logits, dwell, engagement = model(*inputs)
+    return {"probabilities": torch.softmax(logits.double(), dim=1).numpy(),
+            "dwell_s": dwell.double().numpy().ravel(),
+            "engagement": engagement.double().numpy().ravel()}
+
+
+def scaled_error(got, exact):
+    return float(np.max(np.abs(got - exact) / np.maximum(1.0, np.abs(exact))))
+
 
 def main(data_path, preds_path):
     torch.manual_seed(2024)
@@ -29,23 +51,23 @@ def main(data_path, preds_path):
     with h5py.File(data_path, "r") as f:
         inputs = [torch.from_numpy(f["inputs/" + m][:]) for m in FEATURES]
         ids = f["ids/sample_id"][:]
-    with torch.no_grad():
-        logits, dwell, engagement = model(*inputs)
-    probs = torch.softmax(logits.double(), dim=1).numpy()
+    single = run(model, inputs)
+    exact = run(model.double(), [x.double() for x in inputs])
     got_ids, got = read_predictions(preds_path)
     assert len(got_ids) == len(ids), f"{len(got_ids)} predictions for {len(ids)} rows"
     assert got_ids == ids.tolist(), "sample ids differ"
     columns = got["probabilities"].shape[1]
-    assert columns == probs.shape[1], f"{columns} probability columns for {probs.shape[1]} classes"
-    want = {"probabilities": probs, "dwell_s": dwell.double().numpy().ravel(),
-            "engagement": engagement.double().numpy().ravel()}
+    assert columns == exact["probabilities"].shape[1], \
+        f"{columns} probability columns for {exact['probabilities'].shape[1]} classes"
     failed = False
     for name in got:
-        diff = np.abs(got[name] - want[name])
-        scaled = float(np.max(diff / np.maximum(1.0, np.abs(want[name]))))
-        print(f"{name}: max |diff| {float(diff.max()):.3g}, relative to max(1, |PyTorch|) {scaled:.3g}, "
-              f"largest |value| {float(np.abs(want[name]).max()):.3g}, over {len(ids)} rows")
-        failed |= not scaled <= 1e-5
+        ours = scaled_error(got[name], exact[name])
+        theirs = scaled_error(single[name], exact[name])
+        bound = max(FLOOR, TORCH_FACTOR * theirs)
+        print(f"{name}: against float64, relative to max(1, |exact|): storefuse-infer {ours:.3g}, "
+              f"PyTorch float32 {theirs:.3g}, bound {bound:.3g}; storefuse-infer against PyTorch "
+              f"float32 {scaled_error(got[name], single[name]):.3g}; over {len(ids)} rows")
+        failed |= not ours <= bound
     return 1 if failed else 0
 
 
