@@ -99,9 +99,10 @@ def round_(build, work, model, manifest, streams, duration, extra):
     time.sleep(min(5.0, duration / 4))  # the first windows need their lookback filled; measured from here
     c0 = {n: cpu_seconds(p.pid) for n, p in (("stream", proc), ("broker", broker), ("replay", replay))}
     m0, t0 = metrics(mport), time.time()
-    replay.wait()
+    _, status, usage = os.wait4(replay.pid, 0)  # its rusage: once reaped it has no /proc entry
+    replay.returncode = os.waitstatus_to_exitcode(status)
     c1 = {n: cpu_seconds(p.pid) for n, p in (("stream", proc), ("broker", broker))}
-    c1["replay"] = c0["replay"]  # exited: taken from its rusage below
+    c1["replay"] = usage.ru_utime + usage.ru_stime
     m1, t1 = metrics(mport), time.time()
     proc.send_signal(signal.SIGTERM)
     rc = proc.wait(timeout=120)
@@ -124,7 +125,7 @@ def round_(build, work, model, manifest, streams, duration, extra):
               "p99_ms": round(percentile(lat, 0.99), 2), "max_ms": round(lat[-1], 2) if lat else None,
               "cpu_s_per_s": {s: round(v / span, 3) for s, v in stages.items()},
               "cost_ms_per_window": {s: round(1e3 * v / max(1, windows), 3) for s, v in stages.items()},
-              "process_cpu_s_per_s": {n: round((c1[n] - c0[n]) / span, 3) for n in ("stream", "broker")},
+              "process_cpu_s_per_s": {n: round((c1[n] - c0[n]) / span, 3) for n in ("stream", "broker", "replay")},
               "exit": rc}
     shutil.rmtree(out, ignore_errors=True)
     return result
@@ -147,17 +148,19 @@ def main():
     try:
         model, manifest = make_media(os.path.abspath(a.build), work)
         cores = os.cpu_count()
+        reached = 0.0
         for r in range(a.rounds):
             iso = round_(a.build, work, model, manifest, a.isolation_streams, a.isolation_duration, a.extra)
             cost = iso["cost_ms_per_window"]["features"] + iso["cost_ms_per_window"]["model"]
             bound = cores * 1e3 / cost
             load = round_(a.build, work, model, manifest, a.streams, a.duration, a.extra)
             ok = load["dropped"] == 0 and load["p99_ms"] <= 50
+            if ok:
+                reached = max(reached, load["windows_per_s"])
             print(json.dumps({"round": r + 1, "isolation": iso, "load": load,
                               "features_plus_model_ms_per_window": round(cost, 3), "bound_windows_per_s": round(bound, 1),
                               "reached_over_bound": round(load["windows_per_s"] / bound, 3), "p99_le_50ms_and_no_drops": ok}),
                   flush=True)
-        reached = 0.0
         for n in [int(x) for x in a.capacity.split(",") if x]:
             load = round_(a.build, work, model, manifest, n, a.duration, a.extra)
             ok = load["dropped"] == 0 and load["p99_ms"] <= 50

@@ -107,7 +107,13 @@ std::vector<std::string> encode_clip_frames(const std::filesystem::path& path, c
 void image_to_gray(std::string_view image, const VisualParams& p, uint8_t* out, const std::string& name) {
   quiet_decoders();
   const cv::Mat encoded(1, static_cast<int>(image.size()), CV_8UC1, const_cast<char*>(image.data()));
-  cv::Mat frame = image.empty() ? cv::Mat() : cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+  // A JPEG stores the BT.601 luma itself (its Y channel): libjpeg hands it
+  // over without decoding colour, half the work of decoding BGR and
+  // converting back. It differs from cvtColor of the BGR only where a
+  // channel clips at 0 or 255. Other formats decode as stored.
+  const bool jpeg = image.size() >= 3 && static_cast<uint8_t>(image[0]) == 0xFF &&
+                    static_cast<uint8_t>(image[1]) == 0xD8 && static_cast<uint8_t>(image[2]) == 0xFF;
+  cv::Mat frame = image.empty() ? cv::Mat() : cv::imdecode(encoded, jpeg ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED);
   if (frame.empty()) {
     throw Error(ErrorKind::Data, name + " is not an image OpenCV decodes",
                 name + " (" + std::to_string(image.size()) + " bytes)",

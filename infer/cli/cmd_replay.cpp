@@ -146,9 +146,9 @@ class Sender {
     const std::string topic = topic_of(prefix_, stream, kind);
     const bool media = kind == Kind::Frame || kind == Kind::Audio;
     if (fd_ >= 0 && (media || !mqtt_)) {
-      const std::string head = topic + " " + std::to_string(payload.size()) + "\n";
-      write_all(head);
-      write_all(payload);
+      std::string message = topic + " " + std::to_string(payload.size()) + "\n";  // one system call for both
+      message += payload;
+      write_all(message);
     } else {
       mqtt_->publish(topic, payload);
     }
@@ -180,17 +180,18 @@ std::string frame_payload(double ts, const std::string& visit, const std::string
 std::string audio_payload(double ts, const std::string& visit, const VisitMedia& v, size_t from, size_t n) {
   std::string out = "{\"ts\":" + number(ts) + ",\"visit\":\"" + visit + "\",\"rate\":" + std::to_string(v.audio_rate) +
                     ",\"format\":\"" + (v.audio.empty() ? "f32le" : "s16le") + "\"}\n";
-  if (!v.audio.empty()) {
-    for (size_t i = 0; i < n; ++i) {
-      const int16_t s = v.audio[(from + i) % v.audio.size()];
-      out.append(reinterpret_cast<const char*>(&s), 2);
+  // Samples [from, from + n) of the track, wrapping around its end.
+  auto append = [&](const auto& track) {
+    const size_t width = sizeof track[0];
+    out.reserve(out.size() + n * width);
+    for (size_t at = from % track.size(), left = n; left > 0; at = 0) {
+      const size_t take = std::min(left, track.size() - at);
+      out.append(reinterpret_cast<const char*>(track.data() + at), take * width);
+      left -= take;
     }
-  } else {
-    for (size_t i = 0; i < n; ++i) {
-      const float s = v.audio_f32[(from + i) % v.audio_f32.size()];
-      out.append(reinterpret_cast<const char*>(&s), 4);
-    }
-  }
+  };
+  if (!v.audio.empty()) append(v.audio);
+  else append(v.audio_f32);
   return out;
 }
 
@@ -333,11 +334,19 @@ int run_replay(const std::vector<std::string>& args) {
       for (Kind k : {Kind::Frame, Kind::Audio, Kind::Pos, Kind::Sensor}) due.push({t0 + p, j, k, 0});
     }
     const auto start = std::chrono::steady_clock::now();
+    auto woke = start;
     while (!due.empty()) {
       Due d = due.top();
       due.pop();
       if (d.ts > t0 + duration) continue;
-      std::this_thread::sleep_until(start + std::chrono::duration<double>(d.ts - t0));
+      // Wakes at most once a millisecond: what came due meanwhile goes out
+      // together, at most 1 ms late, as a store's gateway forwards it.
+      const auto at = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                  std::chrono::duration<double>(d.ts - t0));
+      if (at > std::chrono::steady_clock::now()) {
+        woke = std::max(at, woke + std::chrono::milliseconds(1));
+        std::this_thread::sleep_until(woke);
+      }
       const VisitMedia& v = media[static_cast<size_t>(d.stream) % media.size()];
       const std::string& name = names[static_cast<size_t>(d.stream)];
       double next = 0;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
@@ -95,6 +96,55 @@ TEST(Visual, PreprocessConvertsToGrayAndResizes) {
   sf::preprocess_frame(bgr, p, out.data());
   // OpenCV's BT.601 luma: 0.114 * 255 = 29.07.
   for (uint8_t x : out) ASSERT_EQ(x, 29);
+}
+
+namespace {
+
+// Saturated colour stripes: JPEG's chroma subsampling rings at their edges,
+// so some decoded BGR channels clip and cvtColor of them differs from the
+// luma the JPEG stores.
+cv::Mat stripes() {
+  cv::Mat bgr(96, 96, CV_8UC3);
+  const cv::Vec3b colours[] = {{255, 0, 0}, {0, 0, 255}, {0, 255, 0}, {255, 0, 255}, {40, 40, 40}, {0, 255, 255}};
+  for (int y = 0; y < bgr.rows; ++y)
+    for (int x = 0; x < bgr.cols; ++x) bgr.at<cv::Vec3b>(y, x) = colours[(x / 5 + y / 24) % 6];
+  return bgr;
+}
+
+std::vector<uint8_t> gray_of(const std::vector<uint8_t>& encoded, const sf::VisualParams& p) {
+  std::vector<uint8_t> out(p.frame_pixels());
+  sf::image_to_gray(std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()), p, out.data(), "t");
+  return out;
+}
+
+}  // namespace
+
+TEST(Visual, AJpegFrameIsItsStoredLumaResized) {
+  sf::VisualParams p;
+  std::vector<uint8_t> jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", stripes(), jpeg));
+  const std::vector<uint8_t> got = gray_of(jpeg, p);
+  // The luma plane as libjpeg decodes it, then the one resize.
+  cv::Mat luma = cv::imdecode(jpeg, cv::IMREAD_GRAYSCALE), want;
+  cv::resize(luma, want, cv::Size(p.width, p.height), 0, 0, cv::INTER_AREA);
+  ASSERT_EQ(got, std::vector<uint8_t>(want.data, want.data + want.total()));
+  // Not cvtColor of the decoded BGR, which clipped (so this test tells them apart) ...
+  std::vector<uint8_t> via_bgr(p.frame_pixels());
+  sf::preprocess_frame(cv::imdecode(jpeg, cv::IMREAD_COLOR), p, via_bgr.data());
+  EXPECT_NE(got, via_bgr);
+  // ... and the BT.601 luma of the image before compression, within JPEG's loss.
+  std::vector<uint8_t> original(p.frame_pixels());
+  sf::preprocess_frame(stripes(), p, original.data());
+  for (int i = 0; i < p.frame_pixels(); ++i) ASSERT_NEAR(got[i], original[i], 12) << "pixel " << i;
+}
+
+TEST(Visual, APngFrameIsCvtColorOfItsPixels) {
+  sf::VisualParams p;
+  std::vector<uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", stripes(), png));
+  std::vector<uint8_t> want(p.frame_pixels());
+  sf::preprocess_frame(stripes(), p, want.data());
+  EXPECT_EQ(gray_of(png, p), want);  // lossless: exactly the pixels' gray
 }
 
 TEST(Visual, ReadClipDecodesAnAviWrittenWithOpenCv) {
