@@ -2,6 +2,7 @@
 // docs/features.md (Visual).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "storefuse/core/error.h"
 #include "storefuse/features/visual.h"
@@ -75,54 +76,79 @@ void l2_normalise(float* v, int n) {
   for (int i = 0; i < n; ++i) v[i] *= inv;
 }
 
+void to_unit(const uint8_t* frame, size_t px, float* out) {
+  for (size_t i = 0; i < px; ++i) out[i] = frame[i] * (1.0f / 255.0f);
+}
+
 }  // namespace
 
-std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
-  validate(p);
-  const int T = p.frames, H = p.height, W = p.width, G = p.grid, cells = G * G;
-  const int n_app = cells * p.appearance_bins, n_mot = cells * p.motion_bins;
-  const size_t px = static_cast<size_t>(H) * W;
-  const float cell_px = static_cast<float>((H / G) * (W / G));
-  std::vector<float> out(p.vector_size(), 0.0f);
-  float* appearance = out.data();
-  float* motion_hog = appearance + n_app;
-  float* motion_stats = motion_hog + n_mot;
+// What computing parts needs, allocated once per descriptor (or per memo).
+struct VisualWork {
+  explicit VisualWork(const VisualParams& p)
+      : p(p), px(static_cast<size_t>(p.frame_pixels())), app_edges(p.appearance_bins), mot_edges(p.motion_bins),
+        scratch(p.width, p.width / p.grid), cur(px), prev(px), diff(px) {}
+  const VisualParams p;
+  const size_t px;
+  const OrientationEdges app_edges, mot_edges;
+  RowScratch scratch;
+  std::vector<float> cur, prev, diff;
 
-  const OrientationEdges app_edges(p.appearance_bins), mot_edges(p.motion_bins);
-  RowScratch scratch(W, W / G);
-  std::vector<float> cur(px), prev(px), diff(px), hist(std::max(n_app, n_mot));
-  // e[c * pairs + t]: mean |D_t| over cell c.
-  const int pairs = T - 1;
-  std::vector<float> energy(static_cast<size_t>(cells) * std::max(pairs, 0), 0.0f);
+  int cells() const { return p.grid * p.grid; }
+  float cell_px() const { return static_cast<float>((p.height / p.grid) * (p.width / p.grid)); }
 
-  for (int t = 0; t < T; ++t) {
-    const uint8_t* f = frames + t * px;
-    for (size_t i = 0; i < px; ++i) cur[i] = f[i] * (1.0f / 255.0f);
-
-    std::fill(hist.begin(), hist.begin() + n_app, 0.0f);
-    gradient_histogram(cur.data(), H, W, G, app_edges, scratch, hist.data());
-    l2_normalise(hist.data(), n_app);
-    for (int i = 0; i < n_app; ++i) appearance[i] += hist[i] / T;
-
-    if (t > 0) {
-      const int k = t - 1;
-      for (size_t i = 0; i < px; ++i) diff[i] = cur[i] - prev[i];
-      std::fill(hist.begin(), hist.begin() + n_mot, 0.0f);
-      gradient_histogram(diff.data(), H, W, G, mot_edges, scratch, hist.data());
-      for (int i = 0; i < n_mot; ++i) motion_hog[i] += hist[i] / (cell_px * pairs);
-      const int ch = H / G;
-      for (int y = 0; y < H; ++y) {
-        const int cy = y / ch;
-        for (int x = 0; x < W; ++x) {
-          energy[static_cast<size_t>(cy * G + scratch.cell[x]) * pairs + k] += std::fabs(diff[y * W + x]);
-        }
-      }
-      for (int c = 0; c < cells; ++c) energy[static_cast<size_t>(c) * pairs + k] /= cell_px;
-    }
-    std::swap(cur, prev);
+  // The frame's L2-normalised appearance histogram: cells * appearance_bins.
+  std::vector<float> appearance(const uint8_t* frame) {
+    std::vector<float> hist(static_cast<size_t>(cells()) * p.appearance_bins, 0.0f);
+    to_unit(frame, px, cur.data());
+    gradient_histogram(cur.data(), p.height, p.width, p.grid, app_edges, scratch, hist.data());
+    l2_normalise(hist.data(), static_cast<int>(hist.size()));
+    return hist;
   }
+  // The difference image's histogram (cells * motion_bins), then each
+  // cell's mean |difference| (cells).
+  std::vector<float> motion(const uint8_t* before, const uint8_t* after) {
+    const int n_mot = cells() * p.motion_bins, G = p.grid, W = p.width, ch = p.height / G;
+    std::vector<float> out(static_cast<size_t>(n_mot + cells()), 0.0f);
+    to_unit(before, px, prev.data());
+    to_unit(after, px, cur.data());
+    for (size_t i = 0; i < px; ++i) diff[i] = cur[i] - prev[i];
+    gradient_histogram(diff.data(), p.height, W, G, mot_edges, scratch, out.data());
+    float* energy = out.data() + n_mot;
+    for (int y = 0; y < p.height; ++y) {
+      const int cy = y / ch;
+      for (int x = 0; x < W; ++x) energy[cy * G + scratch.cell[x]] += std::fabs(diff[static_cast<size_t>(y) * W + x]);
+    }
+    for (int c = 0; c < cells(); ++c) energy[c] /= cell_px();
+    return out;
+  }
+};
 
+namespace {
+
+// The descriptor from each frame's appearance part and each consecutive
+// pair's motion part, added up in frame order.
+std::vector<float> combine(const VisualParams& p, const std::vector<const std::vector<float>*>& appearance,
+                           const std::vector<const std::vector<float>*>& motion) {
+  const int T = p.frames, G = p.grid, cells = G * G;
+  const int n_app = cells * p.appearance_bins, n_mot = cells * p.motion_bins;
+  const float cell_px = static_cast<float>((p.height / G) * (p.width / G));
+  std::vector<float> out(p.vector_size(), 0.0f);
+  float* app = out.data();
+  float* motion_hog = app + n_app;
+  float* motion_stats = motion_hog + n_mot;
+  for (int t = 0; t < T; ++t) {
+    const float* hist = appearance[static_cast<size_t>(t)]->data();
+    for (int i = 0; i < n_app; ++i) app[i] += hist[i] / T;
+  }
+  const int pairs = T - 1;
   if (pairs < 1) return out;  // a single frame has no motion: both motion parts stay 0
+  // e[c * pairs + k]: mean |D_k| over cell c.
+  std::vector<float> energy(static_cast<size_t>(cells) * pairs);
+  for (int k = 0; k < pairs; ++k) {
+    const float* part = motion[static_cast<size_t>(k)]->data();
+    for (int i = 0; i < n_mot; ++i) motion_hog[i] += part[i] / (cell_px * pairs);
+    for (int c = 0; c < cells; ++c) energy[static_cast<size_t>(c) * pairs + k] = part[n_mot + c];
+  }
   const int half = pairs / 2;  // first half: pairs [0, half); second: [half, pairs)
   for (int c = 0; c < cells; ++c) {
     const float* e = energy.data() + static_cast<size_t>(c) * pairs;
@@ -150,6 +176,108 @@ std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
     s[6] = static_cast<float>(second / (pairs - half));
     s[7] = static_cast<float>(moving) / pairs;
   }
+  return out;
+}
+
+// A 128-bit hash of a frame's pixels: two 64-bit lanes over 8-byte words,
+// each finished with MurmurHash3's fmix64.
+std::pair<uint64_t, uint64_t> frame_key(const uint8_t* frame, size_t px) {
+  auto fmix = [](uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+  };
+  uint64_t a = 0x9e3779b97f4a7c15ULL ^ px, b = 0xc2b2ae3d27d4eb4fULL + px;
+  size_t i = 0;
+  for (; i + 8 <= px; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, frame + i, 8);
+    a = (a ^ w) * 0x100000001b3ULL;
+    a = (a << 31) | (a >> 33);
+    b = (b + w) * 0x87c37b91114253d5ULL;
+    b ^= b >> 29;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, frame + i, px - i);
+  return {fmix(a ^ tail), fmix(b + tail * 0x4cf5ad432745937fULL)};
+}
+
+}  // namespace
+
+std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
+  validate(p);
+  VisualWork work(p);
+  const size_t px = work.px;
+  std::vector<std::vector<float>> app, mot;
+  for (int t = 0; t < p.frames; ++t) {
+    app.push_back(work.appearance(frames + t * px));
+    if (t > 0) mot.push_back(work.motion(frames + (t - 1) * px, frames + t * px));
+  }
+  std::vector<const std::vector<float>*> a, m;
+  for (const auto& v : app) a.push_back(&v);
+  for (const auto& v : mot) m.push_back(&v);
+  return combine(p, a, m);
+}
+
+VisualMemo::VisualMemo(const VisualParams& p, size_t capacity) : capacity_(std::max<size_t>(capacity, 1)) {
+  validate(p);
+  work_ = std::make_unique<VisualWork>(p);
+}
+
+VisualMemo::~VisualMemo() = default;
+
+const VisualParams& VisualMemo::params() const { return work_->p; }
+
+uint64_t VisualMemo::hits() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return hits_;
+}
+
+uint64_t VisualMemo::misses() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return misses_;
+}
+
+std::vector<float> VisualMemo::vector(const uint8_t* frames) {
+  const VisualParams& p = work_->p;
+  const size_t px = work_->px;
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++clock_;
+  std::vector<Key> keys;
+  for (int t = 0; t < p.frames; ++t) keys.push_back(frame_key(frames + t * px, px));
+  auto find = [&](auto& map, const auto& key, auto&& compute) -> const std::vector<float>* {
+    auto it = map.find(key);
+    if (it == map.end()) {
+      ++misses_;
+      it = map.emplace(key, Entry{compute(), 0}).first;
+    } else {
+      ++hits_;
+    }
+    it->second.used = clock_;
+    return &it->second.value;
+  };
+  std::vector<const std::vector<float>*> a, m;
+  for (int t = 0; t < p.frames; ++t) {
+    a.push_back(find(appearance_, keys[static_cast<size_t>(t)], [&] { return work_->appearance(frames + t * px); }));
+    if (t > 0)
+      m.push_back(find(motion_, std::make_pair(keys[static_cast<size_t>(t - 1)], keys[static_cast<size_t>(t)]),
+                       [&] { return work_->motion(frames + (t - 1) * px, frames + t * px); }));
+  }
+  std::vector<float> out = combine(p, a, m);
+  // The least recently used go: this window's entries all carry clock_.
+  auto evict = [&](auto& map) {
+    while (map.size() > capacity_) {
+      auto oldest = map.begin();
+      for (auto it = map.begin(); it != map.end(); ++it)
+        if (it->second.used < oldest->second.used) oldest = it;
+      if (oldest->second.used == clock_) break;
+      map.erase(oldest);
+    }
+  };
+  evict(appearance_);
+  evict(motion_);
   return out;
 }
 

@@ -233,6 +233,7 @@ void Processor::run(Task task) {
   const auto started = WallClock::now();
   auto in = std::make_shared<serve::VisitInputs>();
   try {
+    task.window.media.visual_memo = &task.stream->visual_memo;
     *in = visit_model_->inputs(task.window.media);
   } catch (const std::exception& e) {
     bad_message("features", "window " + std::to_string(task.window.end_s) + " of " + task.stream->key + ": " + e.what(),

@@ -191,3 +191,59 @@ TEST(Visual, ParamsRoundTripAndRejectUnknownKeys) {
   bad_grid.erase("vector_size");
   EXPECT_THROW(bad_grid.get<sf::VisualParams>(), storefuse::Error);
 }
+
+namespace {
+
+// A clip with structure and noise: the square of reference_clip moving over
+// pseudo-random texture, so every frame and every difference differs.
+std::vector<uint8_t> textured_clip(int n, const sf::VisualParams& p) {
+  std::vector<uint8_t> clip(static_cast<size_t>(n) * p.frame_pixels());
+  uint32_t state = 12345;
+  for (int t = 0; t < n; ++t)
+    for (int y = 0; y < p.height; ++y)
+      for (int x = 0; x < p.width; ++x) {
+        state = state * 1664525u + 1013904223u;
+        const bool square = y >= 20 && y < 36 && x >= t % 48 && x < t % 48 + 16;
+        clip[(static_cast<size_t>(t) * p.height + y) * p.width + x] =
+            static_cast<uint8_t>(square ? 220 - (state >> 28) : 30 + 2 * y + (state >> 27));
+      }
+  return clip;
+}
+
+}  // namespace
+
+TEST(VisualMemo, SlidingWindowsEqualVisualVectorBitForBit) {
+  sf::VisualParams p;  // 16 frames of 64x64, as the stream's windows
+  const size_t px = static_cast<size_t>(p.frame_pixels());
+  const std::vector<uint8_t> clip = textured_clip(48, p);
+  sf::VisualMemo memo(p, 24);
+  int windows = 0;
+  for (int first = 0; first + p.frames <= 48; first += 4, ++windows) {  // hop of 4 frames: 12 shared
+    const uint8_t* w = clip.data() + first * px;
+    ASSERT_EQ(memo.vector(w), sf::visual_vector(w, p)) << "window from frame " << first;
+  }
+  // The first window computes 16 + 15 parts; each later one 4 + 4.
+  EXPECT_EQ(memo.misses(), 31u + 8u * (windows - 1));
+  EXPECT_EQ(memo.hits(), 23u * (windows - 1));
+}
+
+TEST(VisualMemo, RepeatedFramesAndATinyCapacityStillGiveTheSameVector) {
+  sf::VisualParams p = small_params();
+  const size_t px = static_cast<size_t>(p.frame_pixels());
+  std::vector<uint8_t> clip = reference_clip(p.frames, p.height, p.width);
+  std::copy_n(clip.data(), px, clip.data() + px);  // frames 0 and 1 equal: a zero difference
+  sf::VisualMemo memo(p, 1);
+  for (int round = 0; round < 3; ++round) ASSERT_EQ(memo.vector(clip.data()), sf::visual_vector(clip.data(), p));
+  EXPECT_GT(memo.hits(), 0u);  // frame 0's part serves frame 1
+}
+
+TEST(VisualMemo, BadParamsAreAConfigError) {
+  sf::VisualParams p;
+  p.grid = 7;  // 64 is not a multiple of it
+  try {
+    sf::VisualMemo memo(p, 8);
+    FAIL() << "expected an error";
+  } catch (const storefuse::Error& e) {
+    EXPECT_EQ(e.kind(), storefuse::ErrorKind::Config);
+  }
+}

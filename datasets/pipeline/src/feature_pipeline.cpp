@@ -166,8 +166,15 @@ void FeaturePipeline::fill_row(const SampleMedia& m, datasets::Batch& b, int64_t
   for (int k = 0; k < datasets::kNumModalities; ++k) b.mask[row * datasets::kNumModalities + k] = m.present[k];
 
   if (has(Modality::Visual)) {
-    if (vectors) copy(row_ptr(Modality::Visual), features::visual_vector(m.frames.data(), params_.visual));
-    else copy(row_ptr(Modality::Visual), m.frames);
+    if (!vectors) {
+      copy(row_ptr(Modality::Visual), m.frames);
+    } else if (m.visual_memo) {
+      if (!(m.visual_memo->params() == params_.visual))
+        throw Error(ErrorKind::Runtime, "the visual memo has other params than the feature spec", "visual features");
+      copy(row_ptr(Modality::Visual), m.visual_memo->vector(m.frames.data()));
+    } else {
+      copy(row_ptr(Modality::Visual), features::visual_vector(m.frames.data(), params_.visual));
+    }
   }
   if (has(Modality::Audio)) {
     auto c = mfcc_->compute(m.audio);  // n_mfcc x frames

@@ -27,6 +27,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 #include "storefuse/core/json.h"
@@ -63,5 +67,39 @@ std::vector<int> sample_frame_indices(int available, int count);
 
 // The descriptor of T*H*W frames: p.vector_size() floats (2048 by default).
 std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p);
+
+struct VisualWork;  // the parts' computation (visual_descriptor.cpp)
+
+// visual_vector for windows that share frames, as a stream's sliding windows
+// do: each frame's appearance part and each consecutive pair's motion part
+// are computed once and kept, keyed by a 128-bit hash of the pixels, for the
+// `capacity` frames and pairs used last (about 6.3 KB each at the default
+// params). vector() equals visual_vector() bit for bit: the same parts,
+// added up in the same order. Thread-safe; one window at a time.
+class VisualMemo {
+ public:
+  VisualMemo(const VisualParams& p, size_t capacity);  // Error(Config) for bad params
+  ~VisualMemo();
+  VisualMemo(const VisualMemo&) = delete;
+  VisualMemo& operator=(const VisualMemo&) = delete;
+
+  std::vector<float> vector(const uint8_t* frames);  // T*H*W frames, as visual_vector
+  const VisualParams& params() const;
+  uint64_t hits() const;    // parts found, over both kinds
+  uint64_t misses() const;  // parts computed
+
+ private:
+  using Key = std::pair<uint64_t, uint64_t>;
+  struct Entry {
+    std::vector<float> value;
+    uint64_t used;
+  };
+  mutable std::mutex mutex_;
+  std::unique_ptr<VisualWork> work_;
+  std::map<Key, Entry> appearance_;
+  std::map<std::pair<Key, Key>, Entry> motion_;
+  size_t capacity_;
+  uint64_t clock_ = 0, hits_ = 0, misses_ = 0;
+};
 
 }  // namespace storefuse::features

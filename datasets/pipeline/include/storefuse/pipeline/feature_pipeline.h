@@ -42,6 +42,9 @@ struct SampleMedia {
   std::vector<float> audio;          // mono at mfcc.sample_rate_hz, clip_s long
   std::string text;                  // POS lines joined by '\n'
   std::vector<float> sensor_window;  // [steps*C], raw units (not normalised)
+  // Optional, for windows sharing frames (stream): the visual descriptor
+  // through this memo of the pipeline's visual params, the same numbers.
+  features::VisualMemo* visual_memo = nullptr;
 };
 
 // Reads a sensor CSV: a `timestamp_s` column (seconds, not decreasing) and
