@@ -2,7 +2,7 @@
 // docs/features.md (Visual).
 #include <algorithm>
 #include <cmath>
-#include <cstring>
+#include <string>
 
 #include "storefuse/core/error.h"
 #include "storefuse/features/visual.h"
@@ -179,31 +179,6 @@ std::vector<float> combine(const VisualParams& p, const std::vector<const std::v
   return out;
 }
 
-// A 128-bit hash of a frame's pixels: two 64-bit lanes over 8-byte words,
-// each finished with MurmurHash3's fmix64.
-std::pair<uint64_t, uint64_t> frame_key(const uint8_t* frame, size_t px) {
-  auto fmix = [](uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
-  };
-  uint64_t a = 0x9e3779b97f4a7c15ULL ^ px, b = 0xc2b2ae3d27d4eb4fULL + px;
-  size_t i = 0;
-  for (; i + 8 <= px; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, frame + i, 8);
-    a = (a ^ w) * 0x100000001b3ULL;
-    a = (a << 31) | (a >> 33);
-    b = (b + w) * 0x87c37b91114253d5ULL;
-    b ^= b >> 29;
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, frame + i, px - i);
-  return {fmix(a ^ tail), fmix(b + tail * 0x4cf5ad432745937fULL)};
-}
-
 }  // namespace
 
 std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
@@ -240,13 +215,14 @@ uint64_t VisualMemo::misses() const {
   return misses_;
 }
 
-std::vector<float> VisualMemo::vector(const uint8_t* frames) {
+std::vector<float> VisualMemo::vector(const uint8_t* frames, const std::vector<uint64_t>& keys) {
   const VisualParams& p = work_->p;
   const size_t px = work_->px;
+  if (keys.size() != static_cast<size_t>(p.frames))
+    throw Error(ErrorKind::Runtime, std::to_string(keys.size()) + " frame keys for " + std::to_string(p.frames) + " frames",
+                "visual features");
   std::lock_guard<std::mutex> lock(mutex_);
   ++clock_;
-  std::vector<Key> keys;
-  for (int t = 0; t < p.frames; ++t) keys.push_back(frame_key(frames + t * px, px));
   auto find = [&](auto& map, const auto& key, auto&& compute) -> const std::vector<float>* {
     auto it = map.find(key);
     if (it == map.end()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "storefuse/features/audio_resample.h"
@@ -239,10 +240,10 @@ ClosedWindow StreamWindows::build(int64_t k, CloseReason reason, WallClock::time
   auto in_window = [&](int m, double ts) { return ts >= w.end_s - lookback(m) && ts < w.end_s; };
   pipeline::SampleMedia& media = w.media;
 
-  std::vector<const uint8_t*> frames;
+  std::vector<const Item<std::vector<uint8_t>>*> frames;
   for (const auto& f : frames_) {
     if (!in_window(kVisual, f.ts)) continue;
-    frames.push_back(f.value.data());
+    frames.push_back(&f);
     visit_of(f.ts, f.visit);
   }
   if (!frames.empty()) {
@@ -250,8 +251,13 @@ ClosedWindow StreamWindows::build(int64_t k, CloseReason reason, WallClock::time
     const size_t pixels = static_cast<size_t>(vp.frame_pixels());
     media.frames.resize(static_cast<size_t>(vp.frames) * pixels);
     const std::vector<int> pick = features::sample_frame_indices(static_cast<int>(frames.size()), vp.frames);
-    for (int t = 0; t < vp.frames; ++t)
-      std::copy_n(frames[static_cast<size_t>(pick[static_cast<size_t>(t)])], pixels, media.frames.data() + t * pixels);
+    for (int t = 0; t < vp.frames; ++t) {
+      const auto& f = *frames[static_cast<size_t>(pick[static_cast<size_t>(t)])];
+      std::copy_n(f.value.data(), pixels, media.frames.data() + t * pixels);
+      uint64_t key;  // one frame per capture time (store drops a second)
+      std::memcpy(&key, &f.ts, sizeof key);
+      media.frame_keys.push_back(key);
+    }
     media.present[kVisual] = true;
   }
 

@@ -220,7 +220,9 @@ TEST(VisualMemo, SlidingWindowsEqualVisualVectorBitForBit) {
   int windows = 0;
   for (int first = 0; first + p.frames <= 48; first += 4, ++windows) {  // hop of 4 frames: 12 shared
     const uint8_t* w = clip.data() + first * px;
-    ASSERT_EQ(memo.vector(w), sf::visual_vector(w, p)) << "window from frame " << first;
+    std::vector<uint64_t> keys;
+    for (int t = 0; t < p.frames; ++t) keys.push_back(static_cast<uint64_t>(first + t));
+    ASSERT_EQ(memo.vector(w, keys), sf::visual_vector(w, p)) << "window from frame " << first;
   }
   // The first window computes 16 + 15 parts; each later one 4 + 4.
   EXPECT_EQ(memo.misses(), 31u + 8u * (windows - 1));
@@ -231,10 +233,20 @@ TEST(VisualMemo, RepeatedFramesAndATinyCapacityStillGiveTheSameVector) {
   sf::VisualParams p = small_params();
   const size_t px = static_cast<size_t>(p.frame_pixels());
   std::vector<uint8_t> clip = reference_clip(p.frames, p.height, p.width);
-  std::copy_n(clip.data(), px, clip.data() + px);  // frames 0 and 1 equal: a zero difference
-  sf::VisualMemo memo(p, 1);
-  for (int round = 0; round < 3; ++round) ASSERT_EQ(memo.vector(clip.data()), sf::visual_vector(clip.data(), p));
-  EXPECT_GT(memo.hits(), 0u);  // frame 0's part serves frame 1
+  std::copy_n(clip.data(), px, clip.data() + px);  // frame 0 sampled twice, as when a window holds
+  const std::vector<uint64_t> keys = {7, 7, 8, 9, 10};  // fewer frames than T
+  sf::VisualMemo memo(p, 1);  // under a window: only older windows' parts go
+  for (int round = 0; round < 3; ++round)
+    ASSERT_EQ(memo.vector(clip.data(), keys), sf::visual_vector(clip.data(), p)) << "round " << round;
+  EXPECT_EQ(memo.misses(), 4u + 4u);  // frames 7..10; pairs (7,7), (7,8), (8,9), (9,10)
+  EXPECT_EQ(memo.hits(), 1u + 2u * 9u);  // the second 7 in round 0; all 9 parts in rounds 1, 2
+}
+
+TEST(VisualMemo, AKeyPerFrameIsRequired) {
+  sf::VisualParams p = small_params();
+  const std::vector<uint8_t> clip = reference_clip(p.frames, p.height, p.width);
+  sf::VisualMemo memo(p, 8);
+  EXPECT_THROW(memo.vector(clip.data(), {1, 2, 3}), storefuse::Error);
 }
 
 TEST(VisualMemo, BadParamsAreAConfigError) {

@@ -171,7 +171,7 @@ void FeaturePipeline::fill_row(const SampleMedia& m, datasets::Batch& b, int64_t
     } else if (m.visual_memo) {
       if (!(m.visual_memo->params() == params_.visual))
         throw Error(ErrorKind::Runtime, "the visual memo has other params than the feature spec", "visual features");
-      copy(row_ptr(Modality::Visual), m.visual_memo->vector(m.frames.data()));
+      copy(row_ptr(Modality::Visual), m.visual_memo->vector(m.frames.data(), m.frame_keys));
     } else {
       copy(row_ptr(Modality::Visual), features::visual_vector(m.frames.data(), params_.visual));
     }

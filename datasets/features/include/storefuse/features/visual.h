@@ -72,10 +72,12 @@ struct VisualWork;  // the parts' computation (visual_descriptor.cpp)
 
 // visual_vector for windows that share frames, as a stream's sliding windows
 // do: each frame's appearance part and each consecutive pair's motion part
-// are computed once and kept, keyed by a 128-bit hash of the pixels, for the
-// `capacity` frames and pairs used last (about 6.3 KB each at the default
-// params). vector() equals visual_vector() bit for bit: the same parts,
-// added up in the same order. Thread-safe; one window at a time.
+// are computed once and kept, by the frame's key, for the `capacity` frames
+// and pairs used last (about 6.3 KB each at the default params). The caller
+// keys frames (a stream: the capture time's bits, one frame per capture
+// time); equal keys must mean equal pixels. vector() then equals
+// visual_vector() bit for bit: the same parts, added up in the same order.
+// Thread-safe; one window at a time.
 class VisualMemo {
  public:
   VisualMemo(const VisualParams& p, size_t capacity);  // Error(Config) for bad params
@@ -83,13 +85,14 @@ class VisualMemo {
   VisualMemo(const VisualMemo&) = delete;
   VisualMemo& operator=(const VisualMemo&) = delete;
 
-  std::vector<float> vector(const uint8_t* frames);  // T*H*W frames, as visual_vector
+  // T*H*W frames, as visual_vector, and T keys; Error(Runtime) for another count.
+  std::vector<float> vector(const uint8_t* frames, const std::vector<uint64_t>& keys);
   const VisualParams& params() const;
   uint64_t hits() const;    // parts found, over both kinds
   uint64_t misses() const;  // parts computed
 
  private:
-  using Key = std::pair<uint64_t, uint64_t>;
+  using Key = uint64_t;
   struct Entry {
     std::vector<float> value;
     uint64_t used;

@@ -43,8 +43,10 @@ struct SampleMedia {
   std::string text;                  // POS lines joined by '\n'
   std::vector<float> sensor_window;  // [steps*C], raw units (not normalised)
   // Optional, for windows sharing frames (stream): the visual descriptor
-  // through this memo of the pipeline's visual params, the same numbers.
+  // through this memo of the pipeline's visual params, each frame by its
+  // key (features::VisualMemo); the same numbers.
   features::VisualMemo* visual_memo = nullptr;
+  std::vector<uint64_t> frame_keys;
 };
 
 // Reads a sensor CSV: a `timestamp_s` column (seconds, not decreasing) and
