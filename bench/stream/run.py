@@ -15,7 +15,7 @@ Reported per round: windows predicted and per second, windows dropped (all
 queues), late items, the share of windows run in a batch with other streams', p50/p95/p99/max from a window's close to its prediction
 (windows closed by watermark or deadline; the shutdown flush left out), the
 CPU seconds of each stage (decode, features, model, output) and of each
-process.
+process, and the processor's resident memory at the end.
 
 The bound: the per-window cost of features + model measured in isolation
 (a run of --isolation-streams streams, where nothing waits), over the
@@ -47,6 +47,11 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
 
 
 def metrics(port):
@@ -104,6 +109,7 @@ def round_(build, work, model, manifest, streams, duration, extra):
     c1 = {n: cpu_seconds(p.pid) for n, p in (("stream", proc), ("broker", broker))}
     c1["replay"] = usage.ru_utime + usage.ru_stime
     m1, t1 = metrics(mport), time.time()
+    rss_mb = rss_kb(proc.pid) / 1024
     proc.send_signal(signal.SIGTERM)
     rc = proc.wait(timeout=120)
     broker.terminate()
@@ -126,7 +132,7 @@ def round_(build, work, model, manifest, streams, duration, extra):
               "cpu_s_per_s": {s: round(v / span, 3) for s, v in stages.items()},
               "cost_ms_per_window": {s: round(1e3 * v / max(1, windows), 3) for s, v in stages.items()},
               "process_cpu_s_per_s": {n: round((c1[n] - c0[n]) / span, 3) for n in ("stream", "broker", "replay")},
-              "exit": rc}
+              "stream_rss_mb": round(rss_mb, 1), "exit": rc}
     shutil.rmtree(out, ignore_errors=True)
     return result
 

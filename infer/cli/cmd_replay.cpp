@@ -72,8 +72,7 @@ struct VisitMedia {
   std::vector<std::string> sensor_values;  // the JSON "values" object of each row
 };
 
-VisitMedia load_visit(const pipeline::Manifest& manifest, const pipeline::ManifestRow& row, const pipeline::PosLogs& pos,
-                      const std::string& image_ext) {
+VisitMedia load_visit(const pipeline::ManifestRow& row, const pipeline::PosLogs& pos, const std::string& image_ext) {
   VisitMedia v;
   v.visit = std::to_string(row.sample_id);
   if (row.has(Modality::Visual))
@@ -262,7 +261,7 @@ int run_replay(const std::vector<std::string>& args) {
   if (vm["visits"].as<int>() > 0) visits = std::min(visits, static_cast<size_t>(vm["visits"].as<int>()));
   if (visits == 0) throw Error(ErrorKind::Data, "the manifest has no visits", manifest.file.string());
   std::vector<VisitMedia> media;
-  for (size_t i = 0; i < visits; ++i) media.push_back(load_visit(manifest, manifest.rows[i], pos, ext));
+  for (size_t i = 0; i < visits; ++i) media.push_back(load_visit(manifest.rows[i], pos, ext));
   std::vector<std::string> names;
   for (int j = 0; j < streams; ++j) names.push_back("rp" + std::to_string(j) + "/cam");
 
