@@ -77,11 +77,11 @@ class Processor {
     WindowCounters seen;  // counters already added to the metrics
     int64_t seed_through = INT64_MIN;  // after a takeover: windows up to it only rebuild the event state
     // The visual parts of frames its windows share (a frame is in
-    // length_s / hop_s windows): one and a half windows' worth.
+    // length_s / hop_s windows): a window's worth, what the next one reuses.
     features::VisualMemo visual_memo;
     Stream(std::string s, std::string c, const WindowOptions& o, const pipeline::PipelineParams& p)
         : store(std::move(s)), camera(std::move(c)), key(store + "/" + camera), windows(o, p),
-          visual_memo(p.visual, static_cast<size_t>(p.visual.frames + p.visual.frames / 2)) {}
+          visual_memo(p.visual, static_cast<size_t>(p.visual.frames)) {}
   };
   struct Task {
     std::shared_ptr<Stream> stream;
