@@ -297,7 +297,8 @@ def case_takeover():
     start_at = str(int(time.time()) - 3600)  # one timeline for both runs: the same windows, the same event ids
     windows = replay(cfg, manifest, "--streams", "4", "--speed", "10", "--all-mqtt", "--start", start_at)
     stop(p, "single")
-    reference_events = {e["event_id"] for e in read_jsonl(os.path.join(out, "events.jsonl"))}
+    reference = read_jsonl(os.path.join(out, "events.jsonl"))
+    reference_events = {e["event_id"] for e in reference}
     shared = "batch: {max_batch: 1}\n"
     ca, oa = config("a", model, port, None, None, shared)
     cb, ob = config("b", model, port, None, None, shared)
@@ -320,8 +321,22 @@ def case_takeover():
     missing = reference_events - ids
     print(f"one process: {len(reference_events)} events; two, one killed: {len(union)} ({len(union) - len(ids)} duplicates), "
           f"{len(missing)} missing")
-    check(not missing, f"events lost in the takeover: {sorted(missing)[:5]}")
     preds = read_jsonl(os.path.join(oa, "predictions.jsonl")) + read_jsonl(os.path.join(ob, "predictions.jsonl"))
+    if missing:  # what each run predicted around the events that differ, to tell a takeover bug from timing
+        single = read_jsonl(os.path.join(out, "predictions.jsonl"))
+        extra = ids - reference_events
+        for e in [e for e in reference if e["event_id"] in missing] + [e for e in union if e["event_id"] in extra]:
+            print(f"{'missing' if e['event_id'] in missing else 'extra'}: {e['type']} of {e['store']}/{e['camera']} "
+                  f"window {e['window']}")
+            stream_name = f"{e['store']}/{e['camera']}"
+            for name, rows in (("one process", single), ("two", preds)):
+                for q in rows:
+                    if q["stream"] == stream_name and e["window"] - 2 <= q["window"] <= e["window"]:
+                        print(f"  {name}: window {q['window']} {q['close']} {q['behavior']} engagement "
+                              f"{q['engagement']:.3f} dwell {q['dwell_s']:.1f} modalities {q['modalities']} "
+                              f"incomplete {q.get('incomplete', [])}")
+        print(log)
+    check(not missing, f"events lost in the takeover: {sorted(missing)[:5]}")
     have = {(q["stream"], q["window_end"]) for q in preds}
     for w in csv.DictReader(open(os.path.join(WORK, "w2.csv"))):
         check((w["stream"], float(w["window_end"])) in have, f"visit {w['visit']}'s window was not predicted")
