@@ -320,7 +320,15 @@ void Processor::resume(const std::string& stream, int64_t from) {
   if (from != INT64_MIN) {
     // The window before `from` runs too, unwritten: the events' state (the
     // last behaviour, which thresholds hold) is then what the old owner had.
-    s->seed_through = s->windows.rewind(from - 1) < from ? from - 1 : INT64_MIN;
+    const int64_t at = s->windows.rewind(from - 1);
+    s->seed_through = at < from ? from - 1 : INT64_MIN;
+    if (at >= from) {  // the owner's progress lagged more than the items kept
+      metrics_.takeover_windows_lost += static_cast<uint64_t>(at - from);
+      std::cerr << "storefuse-infer stream: took over " << stream << " from window " << from
+                << ", but the items kept reach back to window " << at << " only: " << at - from
+                << " windows are not run, and the events' state starts afresh (raise window.deadline_s: a standby keeps "
+                   "max(10 s, 4 x deadline_s))\n";
+    }
   }
   poll_locked(*s, WallClock::now(), false);
 }

@@ -60,6 +60,8 @@ std::string StreamMetrics::text(const std::string& extra) const {
   out += "# HELP storefuse_stream_streams Streams open.\n# TYPE storefuse_stream_streams gauge\nstorefuse_stream_streams " +
          std::to_string(streams.load()) + "\n";
   counter(out, "storefuse_stream_streams_refused_total", "Streams refused past limits.max_streams.", "", streams_refused);
+  counter(out, "storefuse_stream_takeover_windows_lost_total",
+          "Windows a takeover could not run again: older than the items the standby kept.", "", takeover_windows_lost);
   const char* reasons[] = {"watermark", "deadline", "flush"};
   for (size_t r = 0; r < 3; ++r)
     counter(out, "storefuse_stream_windows_closed_total", "Windows closed, by what closed them.",

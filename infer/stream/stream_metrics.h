@@ -26,6 +26,7 @@ struct StreamMetrics {
   std::array<std::atomic<uint64_t>, 4> messages{};   // by Kind
   std::atomic<uint64_t> streams{0};                   // open now
   std::atomic<uint64_t> streams_refused{0};           // past limits.max_streams
+  std::atomic<uint64_t> takeover_windows_lost{0};     // a takeover's windows older than the items kept
   std::array<std::atomic<uint64_t>, 3> windows_closed{};  // by CloseReason
   std::atomic<uint64_t> windows_empty{0}, windows_dropped_features{0}, windows_dropped_model{0}, outputs_dropped{0};
   std::atomic<uint64_t> late_items{0}, late_dropped{0}, revisions{0}, overflow_items{0}, duplicates{0};
