@@ -292,10 +292,15 @@ def case_takeover():
     port = free_port()
     broker(port)
     # Reference: one process, everything over MQTT.
-    # At 10x speed the standby's history (max(10 s, 4 x deadline_s) of event
-    # time) is a second of wall time: deadline_s 5 makes it 2 s, so a loaded
-    # machine's lag in the owner's progress stays within it.
-    shared = "batch: {max_batch: 1}\nwindow: {deadline_s: 5}\n"
+    # At 10x speed the defaults' event-time spans shrink tenfold in wall
+    # time. The standby's history (max(10 s, 4 x deadline_s)) would be 1 s:
+    # deadline_s 5 makes it 2 s, so a loaded machine's lag in the owner's
+    # progress stays within it. A source 2 s of event time behind the others
+    # would count as idle after 0.2 s of wall time, so the interleaving of
+    # the topics on a loaded machine would decide what a window holds, in
+    # either run: the idle lags are the defaults times 10.
+    shared = ("batch: {max_batch: 1}\nwindow: {deadline_s: 5, "
+              "idle_lag_s: {visual: 20, audio: 20, text: 5, sensor: 30}}\n")
     cfg, out = config("single", model, port, None, None, shared)
     p = stream(cfg, "single")
     start_at = str(int(time.time()) - 3600)  # one timeline for both runs: the same windows, the same event ids
