@@ -121,65 +121,61 @@ struct VisualWork {
     for (int c = 0; c < cells(); ++c) energy[c] /= cell_px();
     return out;
   }
-};
 
-namespace {
-
-// The descriptor from each frame's appearance part and each consecutive
-// pair's motion part, added up in frame order.
-std::vector<float> combine(const VisualParams& p, const std::vector<const std::vector<float>*>& appearance,
-                           const std::vector<const std::vector<float>*>& motion) {
-  const int T = p.frames, G = p.grid, cells = G * G;
-  const int n_app = cells * p.appearance_bins, n_mot = cells * p.motion_bins;
-  const float cell_px = static_cast<float>((p.height / G) * (p.width / G));
-  std::vector<float> out(p.vector_size(), 0.0f);
-  float* app = out.data();
-  float* motion_hog = app + n_app;
-  float* motion_stats = motion_hog + n_mot;
-  for (int t = 0; t < T; ++t) {
-    const float* hist = appearance[static_cast<size_t>(t)]->data();
-    for (int i = 0; i < n_app; ++i) app[i] += hist[i] / T;
-  }
-  const int pairs = T - 1;
-  if (pairs < 1) return out;  // a single frame has no motion: both motion parts stay 0
-  // e[c * pairs + k]: mean |D_k| over cell c.
-  std::vector<float> energy(static_cast<size_t>(cells) * pairs);
-  for (int k = 0; k < pairs; ++k) {
-    const float* part = motion[static_cast<size_t>(k)]->data();
-    for (int i = 0; i < n_mot; ++i) motion_hog[i] += part[i] / (cell_px * pairs);
-    for (int c = 0; c < cells; ++c) energy[static_cast<size_t>(c) * pairs + k] = part[n_mot + c];
-  }
-  const int half = pairs / 2;  // first half: pairs [0, half); second: [half, pairs)
-  for (int c = 0; c < cells; ++c) {
-    const float* e = energy.data() + static_cast<size_t>(c) * pairs;
-    double sum = 0, sum_t = 0, first = 0, second = 0;
-    float mx = e[0], mn = e[0];
-    int moving = 0;
-    for (int k = 0; k < pairs; ++k) {
-      sum += e[k];
-      sum_t += static_cast<double>(k) * e[k];
-      (k < half ? first : second) += e[k];
-      mx = std::max(mx, e[k]);
-      mn = std::min(mn, e[k]);
-      moving += e[k] > p.motion_threshold;
+  // The descriptor from each frame's appearance part and each consecutive
+  // pair's motion part, added up in frame order.
+  std::vector<float> combine(const std::vector<const std::vector<float>*>& appearance,
+                             const std::vector<const std::vector<float>*>& motion) const {
+    const int T = p.frames, cells = this->cells();
+    const int n_app = cells * p.appearance_bins, n_mot = cells * p.motion_bins;
+    const float cell_px = this->cell_px();
+    std::vector<float> out(p.vector_size(), 0.0f);
+    float* app = out.data();
+    float* motion_hog = app + n_app;
+    float* motion_stats = motion_hog + n_mot;
+    for (int t = 0; t < T; ++t) {
+      const float* hist = appearance[static_cast<size_t>(t)]->data();
+      for (int i = 0; i < n_app; ++i) app[i] += hist[i] / T;
     }
-    double mean = sum / pairs, var = 0;
-    for (int k = 0; k < pairs; ++k) var += (e[k] - mean) * (e[k] - mean);
-    float* s = motion_stats + c * VisualParams::kMotionStats;
-    s[0] = static_cast<float>(mean);
-    s[1] = static_cast<float>(std::sqrt(var / pairs));
-    s[2] = mx;
-    s[3] = mn;
-    // Where in the window the motion happened; 0.5 (no preference) when still.
-    s[4] = sum > 0 && pairs > 1 ? static_cast<float>(sum_t / sum / (pairs - 1)) : 0.5f;
-    s[5] = half > 0 ? static_cast<float>(first / half) : static_cast<float>(mean);
-    s[6] = static_cast<float>(second / (pairs - half));
-    s[7] = static_cast<float>(moving) / pairs;
+    const int pairs = T - 1;
+    if (pairs < 1) return out;  // a single frame has no motion: both motion parts stay 0
+    // e[c * pairs + k]: mean |D_k| over cell c.
+    std::vector<float> energy(static_cast<size_t>(cells) * pairs);
+    for (int k = 0; k < pairs; ++k) {
+      const float* part = motion[static_cast<size_t>(k)]->data();
+      for (int i = 0; i < n_mot; ++i) motion_hog[i] += part[i] / (cell_px * pairs);
+      for (int c = 0; c < cells; ++c) energy[static_cast<size_t>(c) * pairs + k] = part[n_mot + c];
+    }
+    const int half = pairs / 2;  // first half: pairs [0, half); second: [half, pairs)
+    for (int c = 0; c < cells; ++c) {
+      const float* e = energy.data() + static_cast<size_t>(c) * pairs;
+      double sum = 0, sum_t = 0, first = 0, second = 0;
+      float mx = e[0], mn = e[0];
+      int moving = 0;
+      for (int k = 0; k < pairs; ++k) {
+        sum += e[k];
+        sum_t += static_cast<double>(k) * e[k];
+        (k < half ? first : second) += e[k];
+        mx = std::max(mx, e[k]);
+        mn = std::min(mn, e[k]);
+        moving += e[k] > p.motion_threshold;
+      }
+      double mean = sum / pairs, var = 0;
+      for (int k = 0; k < pairs; ++k) var += (e[k] - mean) * (e[k] - mean);
+      float* s = motion_stats + c * VisualParams::kMotionStats;
+      s[0] = static_cast<float>(mean);
+      s[1] = static_cast<float>(std::sqrt(var / pairs));
+      s[2] = mx;
+      s[3] = mn;
+      // Where in the window the motion happened; 0.5 (no preference) when still.
+      s[4] = sum > 0 && pairs > 1 ? static_cast<float>(sum_t / sum / (pairs - 1)) : 0.5f;
+      s[5] = half > 0 ? static_cast<float>(first / half) : static_cast<float>(mean);
+      s[6] = static_cast<float>(second / (pairs - half));
+      s[7] = static_cast<float>(moving) / pairs;
+    }
+    return out;
   }
-  return out;
-}
-
-}  // namespace
+};
 
 std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
   validate(p);
@@ -193,7 +189,7 @@ std::vector<float> visual_vector(const uint8_t* frames, const VisualParams& p) {
   std::vector<const std::vector<float>*> a, m;
   for (const auto& v : app) a.push_back(&v);
   for (const auto& v : mot) m.push_back(&v);
-  return combine(p, a, m);
+  return work.combine(a, m);
 }
 
 VisualMemo::VisualMemo(const VisualParams& p, size_t capacity) : capacity_(std::max<size_t>(capacity, 1)) {
@@ -241,7 +237,7 @@ std::vector<float> VisualMemo::vector(const uint8_t* frames, const std::vector<u
       m.push_back(find(motion_, std::make_pair(keys[static_cast<size_t>(t - 1)], keys[static_cast<size_t>(t)]),
                        [&] { return work_->motion(frames + (t - 1) * px, frames + t * px); }));
   }
-  std::vector<float> out = combine(p, a, m);
+  std::vector<float> out = work_->combine(a, m);
   // The least recently used go: this window's entries all carry clock_.
   auto evict = [&](auto& map) {
     while (map.size() > capacity_) {
